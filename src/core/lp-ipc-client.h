@@ -68,6 +68,12 @@ JsonNode    *lp_ipc_client_call_finish     (LpIpcClient         *self,
                                             GAsyncResult        *result,
                                             GError             **error);
 
+/* A JSON-RPC notification (no id, no reply), e.g. session/cancel. */
+gboolean     lp_ipc_client_notify          (LpIpcClient         *self,
+                                            const char          *method,
+                                            JsonObject          *params,
+                                            GError             **error);
+
 guint        lp_ipc_client_subscribe       (LpIpcClient         *self,
                                             const char          *request_id,
                                             LpIpcNotifyFunc      func,

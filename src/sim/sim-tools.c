@@ -1,0 +1,920 @@
+/* sim-tools.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "lingma-sim"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "sim-tools.h"
+
+#define TOOL_LIST_HEADER   "Available tools:"
+#define RESULT_QUOTE_CHARS 500
+#define UNDECLARED_TOOL    "sim_unknown_tool"
+
+typedef struct
+{
+  char     *name;
+  char     *type;      /* lower case; "" when the signature gives none */
+  gboolean  optional;
+} SimToolParam;
+
+typedef struct
+{
+  char      *name;
+  char      *description;
+  GPtrArray *params;   /* (element-type SimToolParam) */
+} SimTool;
+
+struct _SimContract
+{
+  GPtrArray *tools;    /* (element-type SimTool) */
+  gsize      offset;   /* of the tool list: the transcript ends before it */
+};
+
+/* What a request asks for, and the words that tell which tool does it. */
+typedef struct
+{
+  const char * const verbs[16];
+  const char * const tool_words[8];
+} Intent;
+
+static const Intent intents[] = {
+  { { "read", "show", "cat", "open", "view", "display", "print", "look", "contents",
+      "读取", "查看", "打开", NULL },
+    { "read", "view", "cat", "open", "file", NULL } },
+  { { "write", "create", "save", "put", "store", "overwrite", "append", "edit",
+      "写入", "创建", "保存", NULL },
+    { "write", "create", "save", "edit", "patch", "file", NULL } },
+  { { "run", "execute", "exec", "list", "ls", "launch", "start", "check", "运行", "执行",
+      "列出", NULL },
+    { "bash", "shell", "terminal", "command", "exec", "run", "cmd", NULL } },
+  { { "search", "find", "grep", "locate", "搜索", "查找", NULL },
+    { "search", "grep", "find", "glob", NULL } },
+  { { "fetch", "download", "browse", "visit", "url", "website", "获取", NULL },
+    { "fetch", "web", "url", "http", "browse", "extract", NULL } },
+};
+
+static const char * const run_verbs[] = { "run", "execute", "exec", NULL };
+static const char * const search_verbs[] = { "search", "find", "grep", "locate", NULL };
+static const char * const content_markers[] = {
+  "containing ", "with content ", "with the content ", "with text ", "with the text ",
+  "that says ", "saying ", NULL
+};
+
+static void
+sim_tool_param_free (SimToolParam *param)
+{
+  g_free (param->name);
+  g_free (param->type);
+  g_free (param);
+}
+
+static void
+sim_tool_free (SimTool *tool)
+{
+  g_free (tool->name);
+  g_free (tool->description);
+  g_ptr_array_unref (tool->params);
+  g_free (tool);
+}
+
+static gboolean
+is_name_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '_' || c == '-' || c == '.' || c == ':' || c == '$';
+}
+
+static SimToolParam *
+parse_param (char *item)
+{
+  SimToolParam *param;
+  char *q = item;
+
+  while (is_name_char (*q) && *q != ':')
+    q++;
+  if (q == item)
+    return NULL;
+
+  param = g_new0 (SimToolParam, 1);
+  param->name = g_strndup (item, q - item);
+  if (*q == '?')
+    {
+      param->optional = TRUE;
+      q++;
+    }
+  while (*q == ' ')
+    q++;
+  param->type = g_ascii_strdown (*q == ':' ? g_strstrip (q + 1) : "", -1);
+  if (strstr (param->type, "optional") != NULL)
+    param->optional = TRUE;
+
+  return param;
+}
+
+/* Splits @sig on commas outside brackets and quotes. */
+static GPtrArray *
+parse_params (const char *sig)
+{
+  GPtrArray *params = g_ptr_array_new_with_free_func ((GDestroyNotify) sim_tool_param_free);
+  const char *start = sig;
+  int depth = 0;
+  char quote = 0;
+
+  for (const char *p = sig;; p++)
+    {
+      if (quote != 0 && *p != '\0')
+        {
+          if (*p == quote)
+            quote = 0;
+          continue;
+        }
+
+      if (*p == '"' || *p == '\'')
+        quote = *p;
+      else if (*p == '(' || *p == '[' || *p == '{' || *p == '<')
+        depth++;
+      else if ((*p == ')' || *p == ']' || *p == '}' || *p == '>') && depth > 0)
+        depth--;
+      else if ((*p == ',' && depth == 0) || *p == '\0')
+        {
+          g_autofree char *item = g_strstrip (g_strndup (start, p - start));
+          SimToolParam *param = parse_param (item);
+
+          if (param != NULL)
+            g_ptr_array_add (params, param);
+          if (*p == '\0')
+            break;
+          start = p + 1;
+        }
+    }
+
+  return params;
+}
+
+/* One tool line: `[- ]NAME(SIG)[ - description]`. */
+static SimTool *
+parse_tool_line (const char *line)
+{
+  g_autofree char *sig = NULL;
+  const char *p = line;
+  const char *name_start;
+  const char *name_end;
+  const char *sig_start;
+  SimTool *tool;
+  int depth = 1;
+
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if ((*p == '-' || *p == '*') && p[1] == ' ')
+    p += 2;
+  while (*p == ' ')
+    p++;
+
+  name_start = p;
+  while (is_name_char (*p))
+    p++;
+  if (p == name_start || *p != '(')
+    return NULL;
+  name_end = p;
+
+  sig_start = ++p;
+  for (; *p != '\0' && depth > 0; p++)
+    {
+      if (*p == '(')
+        depth++;
+      else if (*p == ')')
+        depth--;
+    }
+  if (depth != 0)
+    return NULL;
+  sig = g_strndup (sig_start, p - 1 - sig_start);
+
+  while (*p == ' ' || *p == '-' || *p == ':' || *p == '\t')
+    p++;
+  if (g_str_has_prefix (p, "—"))
+    p += strlen ("—");
+
+  tool = g_new0 (SimTool, 1);
+  tool->name = g_strndup (name_start, name_end - name_start);
+  tool->params = parse_params (sig);
+  tool->description = g_strstrip (g_strdup (p));
+
+  return tool;
+}
+
+static GPtrArray *
+parse_tool_list (const char *list)
+{
+  GPtrArray *tools = g_ptr_array_new_with_free_func ((GDestroyNotify) sim_tool_free);
+  g_auto(GStrv) lines = g_strsplit (list, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      SimTool *tool;
+
+      g_strchomp (lines[i]);
+      /* The header line itself, unless tools follow it on the same line. */
+      if (i == 0 && *lines[i] == '\0')
+        continue;
+
+      if ((tool = parse_tool_line (lines[i])) == NULL)
+        break;
+      g_ptr_array_add (tools, tool);
+    }
+
+  return tools;
+}
+
+/**
+ * sim_contract_parse:
+ *
+ * Returns: (nullable): the contract, or %NULL when the prompt does not
+ *   describe the action-block format together with a tool list.
+ */
+SimContract *
+sim_contract_parse (const char *prompt)
+{
+  SimContract *self = NULL;
+
+  g_return_val_if_fail (prompt != NULL, NULL);
+
+  if (strstr (prompt, SIM_ACTION_FENCE) == NULL)
+    return NULL;
+
+  /* The list is a line of its own, and the last one wins: the rules may
+   * mention the phrase, and a transcript may quote an older contract. */
+  for (const char *header = strstr (prompt, TOOL_LIST_HEADER);
+       header != NULL;
+       header = strstr (header + 1, TOOL_LIST_HEADER))
+    {
+      g_autoptr(GPtrArray) tools = NULL;
+
+      if (header != prompt && header[-1] != '\n')
+        continue;
+
+      tools = parse_tool_list (header + strlen (TOOL_LIST_HEADER));
+      if (tools->len == 0)
+        continue;
+
+      if (self == NULL)
+        self = g_new0 (SimContract, 1);
+      g_clear_pointer (&self->tools, g_ptr_array_unref);
+      self->tools = g_steal_pointer (&tools);
+      self->offset = header - prompt;
+    }
+
+  return self;
+}
+
+void
+sim_contract_free (SimContract *self)
+{
+  if (self == NULL)
+    return;
+
+  g_clear_pointer (&self->tools, g_ptr_array_unref);
+  g_free (self);
+}
+
+gsize
+sim_contract_get_offset (SimContract *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->offset;
+}
+
+/* ----- reading the request ----- */
+
+static gboolean
+request_has_word (const char *lower,
+                  const char *word)
+{
+  gsize len = strlen (word);
+
+  /* Non-ASCII (Chinese) verbs have no word boundaries. */
+  if ((guchar) word[0] >= 0x80)
+    return strstr (lower, word) != NULL;
+
+  for (const char *p = strstr (lower, word); p != NULL; p = strstr (p + 1, word))
+    {
+      gboolean starts = p == lower || !g_ascii_isalnum (p[-1]);
+      gboolean ends = !g_ascii_isalnum (p[len]);
+
+      if (starts && ends)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Position of the first of @words in @lower as a word, or NULL. */
+static const char *
+find_first_word (const char         *lower,
+                 const char * const *words)
+{
+  const char *first = NULL;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      gsize len = strlen (words[i]);
+
+      for (const char *p = strstr (lower, words[i]); p != NULL; p = strstr (p + 1, words[i]))
+        {
+          if ((p == lower || !g_ascii_isalnum (p[-1])) && !g_ascii_isalnum (p[len]))
+            {
+              if (first == NULL || p < first)
+                first = p;
+              break;
+            }
+        }
+    }
+
+  return first;
+}
+
+static gboolean
+is_wrapper_char (gunichar c)
+{
+  if (c > 0 && c < 0x80)
+    return strchr ("\"'`()[]<>{},;:!?", (int) c) != NULL;
+
+  return c == 0x201C || c == 0x201D || c == 0x2018 || c == 0x2019;
+}
+
+/* A whitespace-separated token without quotes, brackets and the
+ * punctuation that ends a sentence. */
+static char *
+clean_token (const char *token)
+{
+  const char *start = token;
+  const char *end = token + strlen (token);
+
+  while (start < end && is_wrapper_char (g_utf8_get_char (start)))
+    start = g_utf8_next_char (start);
+  while (end > start)
+    {
+      const char *prev = g_utf8_prev_char (end);
+
+      if (!is_wrapper_char (g_utf8_get_char (prev)) && !(*prev == '.' && prev > start))
+        break;
+      end = prev;
+    }
+
+  return g_strndup (start, end - start);
+}
+
+static gboolean
+has_file_extension (const char *token)
+{
+  const char *dot = strrchr (token, '.');
+  gsize ext_len;
+
+  if (dot == NULL || dot == token)
+    return FALSE;
+
+  ext_len = strlen (dot + 1);
+  if (ext_len == 0 || ext_len > 8)
+    return FALSE;
+
+  for (const char *p = dot + 1; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p))
+      return FALSE;
+
+  return TRUE;
+}
+
+static char *
+find_token (const char *request,
+            gboolean  (*accept) (const char *token))
+{
+  g_auto(GStrv) tokens = g_strsplit_set (request, " \t\n", -1);
+
+  for (guint i = 0; tokens[i] != NULL; i++)
+    {
+      g_autofree char *token = clean_token (tokens[i]);
+
+      if (*token != '\0' && accept (token))
+        return g_steal_pointer (&token);
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_url (const char *token)
+{
+  return g_str_has_prefix (token, "http://") || g_str_has_prefix (token, "https://");
+}
+
+static gboolean
+is_directory_path (const char *token)
+{
+  return strchr (token, '/') != NULL && strstr (token, "://") == NULL;
+}
+
+static gboolean
+is_file_name (const char *token)
+{
+  return has_file_extension (token) && strstr (token, "://") == NULL;
+}
+
+/* The first path-like token: anything with a slash first, then a bare
+ * file name such as notes.txt. */
+static char *
+find_path (const char *request)
+{
+  char *path = find_token (request, is_directory_path);
+
+  return path != NULL ? path : find_token (request, is_file_name);
+}
+
+static gboolean
+is_quote (gunichar c)
+{
+  return c == '"' || c == '\'' || c == '`' || c == 0x201C;
+}
+
+/* Text between the first pair of quotes (", ', `, “”) that opens at a
+ * word start, or NULL. */
+static char *
+find_quoted (const char *request)
+{
+  for (const char *p = request; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar open = g_utf8_get_char (p);
+      gunichar close;
+      const char *start;
+      gboolean at_word_start = p == request || g_ascii_isspace (p[-1]) || p[-1] == '(' ||
+                               p[-1] == ':' || p[-1] == '=';
+
+      if (!at_word_start)
+        continue;
+
+      if (open == '"' || open == '\'' || open == '`')
+        close = open;
+      else if (open == 0x201C)
+        close = 0x201D;
+      else
+        continue;
+
+      start = g_utf8_next_char (p);
+      for (const char *q = start; *q != '\0'; q = g_utf8_next_char (q))
+        {
+          if (g_utf8_get_char (q) == close && q > start)
+            return g_strndup (start, q - start);
+        }
+    }
+
+  return NULL;
+}
+
+static char *
+strip_sentence_end (char *text)
+{
+  gsize len;
+
+  g_strstrip (text);
+  len = strlen (text);
+  if (len > 1 && text[len - 1] == '.')
+    text[len - 1] = '\0';
+
+  return text;
+}
+
+/* "… containing hello world" → "hello world"; "… with content 'a b' to x" → "a b";
+ * else the first quoted text. */
+static char *
+extract_content (const char *request,
+                 const char *lower)
+{
+  char *quoted;
+
+  for (guint i = 0; content_markers[i] != NULL; i++)
+    {
+      const char *found = strstr (lower, content_markers[i]);
+      g_autofree char *rest = NULL;
+
+      if (found == NULL)
+        continue;
+
+      rest = g_strstrip (g_strdup (request + (found - lower) + strlen (content_markers[i])));
+      if (is_quote (g_utf8_get_char (rest)) && (quoted = find_quoted (rest)) != NULL)
+        return quoted;
+
+      return strip_sentence_end (g_steal_pointer (&rest));
+    }
+
+  quoted = find_quoted (request);
+
+  return quoted != NULL ? quoted : g_strdup ("Hello from the Lingma simulator.");
+}
+
+/* The text after the first of @verbs, e.g. "run ls -la" → "ls -la". */
+static char *
+text_after_verb (const char         *request,
+                 const char         *lower,
+                 const char * const *verbs)
+{
+  static const char * const fillers[] = { "the command ", "command ", "for ", "the ", NULL };
+  const char *verb = find_first_word (lower, verbs);
+  const char *rest;
+
+  if (verb == NULL)
+    return NULL;
+
+  rest = verb;
+  while (g_ascii_isalnum (*rest))
+    rest++;
+  while (*rest == ' ' || *rest == ':')
+    rest++;
+
+  for (guint i = 0; fillers[i] != NULL; i++)
+    {
+      if (g_ascii_strncasecmp (rest, fillers[i], strlen (fillers[i])) == 0)
+        {
+          rest += strlen (fillers[i]);
+          break;
+        }
+    }
+
+  if (*rest == '\0')
+    return NULL;
+
+  return strip_sentence_end (g_strdup (request + (rest - lower)));
+}
+
+static char *
+extract_command (const char *request,
+                 const char *lower)
+{
+  static const char * const list_verbs[] = { "list", "ls", NULL };
+  char *command;
+
+  if ((command = find_quoted (request)) != NULL ||
+      (command = text_after_verb (request, lower, run_verbs)) != NULL)
+    return command;
+
+  if (find_first_word (lower, list_verbs) != NULL)
+    {
+      g_autofree char *path = find_path (request);
+
+      return g_strdup_printf ("ls -la %s", path != NULL ? path : ".");
+    }
+
+  return g_strdup (request);
+}
+
+static char *
+extract_query (const char *request,
+               const char *lower)
+{
+  char *query;
+
+  if ((query = find_quoted (request)) != NULL ||
+      (query = text_after_verb (request, lower, search_verbs)) != NULL)
+    return query;
+
+  return g_strdup (request);
+}
+
+static gboolean
+name_has (const char         *name,
+          const char * const *words)
+{
+  for (guint i = 0; words[i] != NULL; i++)
+    if (strstr (name, words[i]) != NULL)
+      return TRUE;
+
+  return FALSE;
+}
+
+/* A string argument for @param_name, from the request's own words. */
+static char *
+string_argument (const char *param_name,
+                 const char *request,
+                 const char *lower)
+{
+  static const char * const command_words[] = { "command", "cmd", "script", NULL };
+  static const char * const url_words[] = { "url", "uri", "link", "href", NULL };
+  static const char * const content_words[] = { "content", "text", "body", "data", "code", NULL };
+  static const char * const path_words[] = { "path", "file", "dir", "folder", NULL };
+  static const char * const query_words[] = { "query", "pattern", "search", "regex", "keyword", NULL };
+  g_autofree char *name = g_ascii_strdown (param_name, -1);
+
+  if (name_has (name, command_words))
+    return extract_command (request, lower);
+
+  if (name_has (name, url_words))
+    {
+      char *url = find_token (request, is_url);
+
+      return url != NULL ? url : g_strdup ("https://example.com");
+    }
+
+  if (name_has (name, content_words))
+    return extract_content (request, lower);
+
+  if (name_has (name, path_words))
+    {
+      char *path = find_path (request);
+
+      if (path != NULL)
+        return path;
+      return g_strdup (strstr (name, "dir") != NULL || strstr (name, "folder") != NULL ? "." : "README.md");
+    }
+
+  if (name_has (name, query_words) || g_str_equal (name, "q"))
+    return extract_query (request, lower);
+
+  return g_strdup (request);
+}
+
+static void
+add_argument (JsonBuilder        *builder,
+              const SimToolParam *param,
+              const char         *request,
+              const char         *lower)
+{
+  const char *type = param->type;
+
+  json_builder_set_member_name (builder, param->name);
+
+  if (strstr (type, "[]") != NULL || strstr (type, "array") != NULL || strstr (type, "list") != NULL)
+    {
+      g_autofree char *value = string_argument (param->name, request, lower);
+
+      json_builder_begin_array (builder);
+      json_builder_add_string_value (builder, value);
+      json_builder_end_array (builder);
+    }
+  else if (strstr (type, "int") != NULL || strstr (type, "number") != NULL ||
+           strstr (type, "float") != NULL)
+    json_builder_add_int_value (builder, 1);
+  else if (strstr (type, "bool") != NULL)
+    json_builder_add_boolean_value (builder, TRUE);
+  else if (strstr (type, "object") != NULL || strstr (type, "dict") != NULL ||
+           strstr (type, "map") != NULL || type[0] == '{')
+    {
+      json_builder_begin_object (builder);
+      json_builder_end_object (builder);
+    }
+  else if (type[0] == '"' || type[0] == '\'')
+    {
+      /* An enum such as "a" | "b": its first literal. */
+      const char *end = strchr (type + 1, type[0]);
+      g_autofree char *literal = g_strndup (type + 1, end != NULL ? end - type - 1 : strlen (type + 1));
+
+      json_builder_add_string_value (builder, literal);
+    }
+  else
+    {
+      g_autofree char *value = string_argument (param->name, request, lower);
+
+      json_builder_add_string_value (builder, value);
+    }
+}
+
+static guint
+score_tool (const SimTool *tool,
+            const char    *lower_request)
+{
+  g_autofree char *name = g_ascii_strdown (tool->name, -1);
+  g_autofree char *description = g_ascii_strdown (tool->description, -1);
+  guint score = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (intents); i++)
+    {
+      const Intent *intent = &intents[i];
+      gboolean asked = FALSE;
+
+      for (guint v = 0; intent->verbs[v] != NULL; v++)
+        {
+          if (!request_has_word (lower_request, intent->verbs[v]))
+            continue;
+          asked = TRUE;
+          /* A tool named after the very verb (list_dir for "list"). */
+          if (strstr (name, intent->verbs[v]) != NULL)
+            score += 2;
+        }
+
+      if (!asked)
+        continue;
+
+      for (guint w = 0; intent->tool_words[w] != NULL; w++)
+        {
+          if (strstr (name, intent->tool_words[w]) != NULL)
+            score += 3;
+          else if (strstr (description, intent->tool_words[w]) != NULL)
+            score += 1;
+        }
+    }
+
+  return score;
+}
+
+/* Tools ordered by how well they fit, best first; ties keep the
+ * contract's order. */
+static GPtrArray *
+rank_tools (SimContract *self,
+            const char  *lower_request)
+{
+  GPtrArray *ranked = g_ptr_array_new ();
+  g_autofree guint *scores = g_new0 (guint, self->tools->len);
+
+  for (guint i = 0; i < self->tools->len; i++)
+    scores[i] = score_tool (g_ptr_array_index (self->tools, i), lower_request);
+
+  for (guint pick = 0; pick < self->tools->len; pick++)
+    {
+      guint best = G_MAXUINT;
+
+      for (guint i = 0; i < self->tools->len; i++)
+        if (scores[i] != G_MAXUINT && (best == G_MAXUINT || scores[i] > scores[best]))
+          best = i;
+
+      g_ptr_array_add (ranked, g_ptr_array_index (self->tools, best));
+      scores[best] = G_MAXUINT;
+    }
+
+  return ranked;
+}
+
+static char *
+build_call (const SimTool *tool,
+            const char    *request,
+            const char    *lower)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "tool");
+  json_builder_add_string_value (builder, tool->name);
+  json_builder_set_member_name (builder, "parameters");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < tool->params->len; i++)
+    {
+      const SimToolParam *param = g_ptr_array_index (tool->params, i);
+
+      if (!param->optional)
+        add_argument (builder, param, request, lower);
+    }
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+
+  return json_to_string (root, FALSE);
+}
+
+static void
+append_block (GString    *out,
+              const char *json)
+{
+  if (out->len > 0)
+    g_string_append (out, "\n\n");
+  g_string_append_printf (out, SIM_ACTION_FENCE "\n%s\n```", json);
+}
+
+/**
+ * sim_contract_answer:
+ * @request: the latest user request, without markers
+ * @n_calls: 1, or 2 for two calls (to the two best-fitting tools)
+ *
+ * Returns: the reply: action blocks only, as the contract asks.
+ */
+char *
+sim_contract_answer (SimContract *self,
+                     const char  *request,
+                     guint        n_calls)
+{
+  g_autofree char *lower = NULL;
+  g_autoptr(GPtrArray) ranked = NULL;
+  GString *out = g_string_new (NULL);
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+
+  /* ASCII only: the extractors index @request by offsets into @lower. */
+  lower = g_ascii_strdown (request, -1);
+
+  ranked = rank_tools (self, lower);
+  for (guint i = 0; i < n_calls; i++)
+    {
+      const SimTool *tool = g_ptr_array_index (ranked, MIN (i, ranked->len - 1));
+      g_autofree char *json = build_call (tool, request, lower);
+
+      append_block (out, json);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+char *
+sim_contract_answer_broken (SimContract *self,
+                            const char  *request)
+{
+  g_autofree char *valid = NULL;
+  gsize len;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+
+  /* The call without its closing braces: no repair can guess them. */
+  valid = sim_contract_answer (self, request, 1);
+  len = strlen (valid);
+  g_assert (g_str_has_suffix (valid, "}}\n```"));
+  memmove (valid + len - strlen ("}}\n```"), "\n```", strlen ("\n```") + 1);
+
+  return g_steal_pointer (&valid);
+}
+
+static gboolean
+declares_tool (SimContract *self,
+               const char  *name)
+{
+  for (guint i = 0; i < self->tools->len; i++)
+    {
+      const SimTool *tool = g_ptr_array_index (self->tools, i);
+
+      if (g_ascii_strcasecmp (tool->name, name) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+char *
+sim_contract_answer_undeclared (SimContract *self)
+{
+  g_autoptr(GString) name = g_string_new (UNDECLARED_TOOL);
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  while (declares_tool (self, name->str))
+    g_string_append (name, "_x");
+
+  return g_strdup_printf (SIM_ACTION_FENCE "\n{\"tool\":\"%s\",\"parameters\":{}}\n```", name->str);
+}
+
+/**
+ * sim_tool_result_reply:
+ * @turn: the latest user turn
+ *
+ * Returns: (nullable): a plain-text answer quoting the tool output when
+ *   @turn carries a tool result ("Tool result for ID[ (NAME)]:" or
+ *   "Tool error for ID:"), else %NULL.
+ */
+char *
+sim_tool_result_reply (const char *turn)
+{
+  g_autofree char *output = NULL;
+  const char *colon;
+  const char *newline;
+  const char *end;
+  const char *after;
+  gboolean failed;
+
+  g_return_val_if_fail (turn != NULL, NULL);
+
+  if (g_str_has_prefix (turn, "Tool result"))
+    {
+      failed = FALSE;
+      after = turn + strlen ("Tool result");
+    }
+  else if (g_str_has_prefix (turn, "Tool error"))
+    {
+      failed = TRUE;
+      after = turn + strlen ("Tool error");
+    }
+  else
+    return NULL;
+
+  /* "Tool result:" or "Tool result for …", not "Tool results are …". */
+  if (*after != ':' && *after != ' ')
+    return NULL;
+
+  colon = strchr (turn, ':');
+  newline = strchr (turn, '\n');
+  if (colon == NULL || (newline != NULL && newline < colon))
+    return NULL;
+
+  /* The output ends where the client's continuation paragraph starts. */
+  end = strstr (colon + 1, "\n\n");
+  output = g_strstrip (end != NULL ? g_strndup (colon + 1, end - colon - 1) : g_strdup (colon + 1));
+
+  if (*output == '\0')
+    return g_strdup (failed ? "The tool failed without any output." : "The tool returned no output.");
+
+  if (g_utf8_strlen (output, -1) > RESULT_QUOTE_CHARS)
+    *g_utf8_offset_to_pointer (output, RESULT_QUOTE_CHARS) = '\0';
+
+  return g_strdup_printf (failed ? "The tool reported an error: %s" : "The tool returned: %s", output);
+}
