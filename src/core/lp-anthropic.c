@@ -354,7 +354,7 @@ parse_messages (LpChatRequest  *request,
       object = json_node_get_object (node);
       if (!lp_json_require_string (object, where, "role", &raw_role, error))
         return FALSE;
-      role = g_ascii_strdown (g_strstrip (g_strdup (raw_role)), -1);
+      role = g_strstrip (g_ascii_strdown (raw_role, -1));
 
       if (g_str_equal (role, "system"))
         ok = parse_system_text (object, where, "content", system, error);
@@ -832,6 +832,16 @@ typedef struct
   GChecksum  *thinking_sum;   /* over the open thinking block, for its signature */
 } LpAnthropicStream;
 
+static const LpStreamClass stream_class;
+
+/* The checked downcast every stream callback starts with. */
+static LpAnthropicStream *
+anthropic_stream (LpStream *stream)
+{
+  g_assert (stream != NULL && stream->klass == &stream_class);
+  return (LpAnthropicStream *) stream;
+}
+
 static void
 event_open (GString    *out,
             const char *name)
@@ -849,7 +859,7 @@ static void
 stream_begin (LpStream *stream,
               GString  *out)
 {
-  LpAnthropicStream *self = (LpAnthropicStream *) stream;
+  LpAnthropicStream *self = anthropic_stream (stream);
 
   if (self->begun || self->closed)
     return;
@@ -945,7 +955,7 @@ stream_text (LpStream   *stream,
              const char *delta,
              GString    *out)
 {
-  LpAnthropicStream *self = (LpAnthropicStream *) stream;
+  LpAnthropicStream *self = anthropic_stream (stream);
 
   /* An empty delta must not open an empty text block. */
   if (self->closed || delta == NULL || *delta == '\0')
@@ -964,7 +974,7 @@ stream_thinking (LpStream   *stream,
                  const char *delta,
                  GString    *out)
 {
-  LpAnthropicStream *self = (LpAnthropicStream *) stream;
+  LpAnthropicStream *self = anthropic_stream (stream);
 
   /* The API never sends thinking the request did not enable. */
   if (self->closed || !self->thinking_allowed || delta == NULL || *delta == '\0')
@@ -984,7 +994,7 @@ stream_tool_call (LpStream         *stream,
                   const LpToolCall *call,
                   GString          *out)
 {
-  LpAnthropicStream *self = (LpAnthropicStream *) stream;
+  LpAnthropicStream *self = anthropic_stream (stream);
   g_autofree char *fallback_id = NULL;
   g_autofree char *arguments = NULL;
   g_auto(GStrv) pieces = NULL;
@@ -1024,7 +1034,7 @@ stream_finish (LpStream           *stream,
                const LpChatResult *result,
                GString            *out)
 {
-  LpAnthropicStream *self = (LpAnthropicStream *) stream;
+  LpAnthropicStream *self = anthropic_stream (stream);
 
   if (self->closed)
     return;
@@ -1056,7 +1066,7 @@ stream_error (LpStream   *stream,
               const char *message,
               GString    *out)
 {
-  LpAnthropicStream *self = (LpAnthropicStream *) stream;
+  LpAnthropicStream *self = anthropic_stream (stream);
   g_autofree char *body = NULL;
 
   if (self->closed)
@@ -1074,7 +1084,7 @@ static void
 stream_keepalive (LpStream *stream,
                   GString  *out)
 {
-  LpAnthropicStream *self = (LpAnthropicStream *) stream;
+  LpAnthropicStream *self = anthropic_stream (stream);
 
   if (!self->closed)
     g_string_append (out, "event: ping\ndata: {\"type\": \"ping\"}\n\n");
@@ -1083,7 +1093,7 @@ stream_keepalive (LpStream *stream,
 static void
 stream_free (LpStream *stream)
 {
-  LpAnthropicStream *self = (LpAnthropicStream *) stream;
+  LpAnthropicStream *self = anthropic_stream (stream);
 
   g_free (self->id);
   g_free (self->model);

@@ -923,6 +923,11 @@ parse_flags (const char * const  *argv,
 
       if (prop < 0)
         {
+          if (*value == '\0')
+            {
+              g_set_error_literal (error, LP_ERROR, LP_ERROR_CONFIG, "flag --config needs a value");
+              return FALSE;
+            }
           g_free (*config_path);
           *config_path = g_steal_pointer (&value);
         }
@@ -1212,11 +1217,9 @@ lp_config_help_text (void)
   GString *help = g_string_new (NULL);
 
   g_string_append (help,
-                   "Usage: lingma-ipc-proxy [--flag VALUE | --flag=VALUE]...\n"
-                   "\n"
-                   "Serves Tongyi Lingma's local IPC as OpenAI and Anthropic HTTP APIs.\n"
                    "Each setting comes from, in rising precedence: its default, the config\n"
-                   "file (under the key shown), its environment variable, its flag.\n"
+                   "file (under the key shown), its environment variable, its flag\n"
+                   "(--flag VALUE or --flag=VALUE).\n"
                    "\n"
                    "  --config FILE\n"
                    "      JSON config file. [LINGMA_PROXY_CONFIG; default ./" CONFIG_FILE_NAME ",\n"
@@ -1233,10 +1236,6 @@ lp_config_help_text (void)
                               g_param_spec_get_blurb (properties[i]),
                               keys[i].key, keys[i].env, dflt);
     }
-
-  g_string_append (help,
-                   "  --help, -h\n      Show this text.\n"
-                   "  --version\n      Show the version.\n");
 
   return g_string_free (help, FALSE);
 }
@@ -1587,7 +1586,7 @@ lp_config_class_init (LpConfigClass *klass)
                        1, 60, 15, flags);
   properties[PROP_DEBUG_REQUESTS] =
     g_param_spec_boolean ("debug-requests", "Debug requests",
-                          "Record request and response bodies; a bare flag means true.",
+                          "Serve recorded requests on /debug/requests to local clients; a bare flag means true.",
                           FALSE, flags);
   properties[PROP_STORE_MAX_RECORDS] =
     g_param_spec_uint ("store-max-records", "Stored requests",

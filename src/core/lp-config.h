@@ -67,8 +67,9 @@ LpConfig    *lp_config_new                    (void);
  * LINGMA_PROXY_CONFIG, else ./lingma-ipc-proxy.json if it exists, else
  * $XDG_CONFIG_HOME/lingma-ipc-proxy/config.json (or $HOME/.config/…) if it
  * exists. Unknown file keys are ignored. Environment variables that are set
- * but empty count as unset. Flags take "--flag VALUE" or "--flag=VALUE";
- * boolean flags alone mean true and take a value only as "--flag=VALUE".
+ * but empty count as unset. Flags take "--flag VALUE" or "--flag=VALUE" (a
+ * VALUE starting with "--" needs the second form); boolean flags alone mean
+ * true and take a value only as "--flag=VALUE".
  * --help, -h and --version are skipped: the CLI acts on them before
  * calling this. --port 0 (from any source) asks for any free port.
  *
@@ -93,7 +94,8 @@ JsonNode    *lp_config_to_json                (LpConfig           *self);
 gboolean     lp_config_save                   (LpConfig           *self,
                                                const char         *path,
                                                GError            **error);
-/* The --help text: every flag with its environment variable and default. */
+/* The settings part of --help: every flag with its file key, environment
+ * variable and default. The CLI adds the usage line and its own flags. */
 char        *lp_config_help_text              (void);
 
 const char  *lp_config_get_host               (LpConfig           *self);

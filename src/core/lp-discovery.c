@@ -498,27 +498,36 @@ typedef struct
   LpDiscoveryResult *result;
 } Resolver;
 
+static int
+find_skip (GPtrArray  *skipped,
+           const char *path)
+{
+  for (guint i = 0; i < skipped->len; i++)
+    {
+      if (g_str_equal (((LpDiscoverySkip *) g_ptr_array_index (skipped, i))->path, path))
+        return i;
+    }
+
+  return -1;
+}
+
 static void
 add_skip (Resolver   *resolver,
           const char *path,
           const char *reason)
 {
   LpDiscoverySkip *skip;
-  GPtrArray *skipped = resolver->result->skipped;
 
   /* Windows "auto" may walk the files twice; note each once. */
-  for (guint i = 0; i < skipped->len; i++)
-    {
-      if (g_str_equal (((LpDiscoverySkip *) g_ptr_array_index (skipped, i))->path, path))
-        return;
-    }
+  if (find_skip (resolver->result->skipped, path) >= 0)
+    return;
 
   g_debug ("skipping %s: %s", path, reason);
 
   skip = g_new0 (LpDiscoverySkip, 1);
   skip->path = g_strdup (path);
   skip->reason = g_strdup (reason);
-  g_ptr_array_add (skipped, skip);
+  g_ptr_array_add (resolver->result->skipped, skip);
 }
 
 /* The first info file that is readable, valid, from a live process and
@@ -591,16 +600,11 @@ take_info (Resolver    *resolver,
            LpInfoFile  *info)
 {
   LpDiscoveryResult *result = resolver->result;
+  int skipped = find_skip (result->skipped, path);
 
   /* Windows "auto" may have passed this file over for want of a pipe. */
-  for (guint i = 0; i < result->skipped->len; i++)
-    {
-      if (g_str_equal (((LpDiscoverySkip *) g_ptr_array_index (result->skipped, i))->path, path))
-        {
-          g_ptr_array_remove_index (result->skipped, i);
-          break;
-        }
-    }
+  if (skipped >= 0)
+    g_ptr_array_remove_index (result->skipped, skipped);
 
   result->source = LP_DISCOVERY_SOURCE_INFO_FILE;
   result->info_path = path;

@@ -264,8 +264,10 @@ request_return (LpIpcClient *self,
                 JsonNode    *result,
                 GError      *error)
 {
-  g_autoptr(GTask) hold = g_object_ref (task);
   Request *request = g_task_get_task_data (task);
+
+  /* The tables may hold the last reference. */
+  g_object_ref (task);
 
   clear_source (&request->timeout_source);
   clear_source (&request->cancel_source);
@@ -281,6 +283,8 @@ request_return (LpIpcClient *self,
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_pointer (task, result, (GDestroyNotify) json_node_unref);
+
+  g_object_unref (task);
 }
 
 static gboolean
@@ -436,13 +440,14 @@ flush_waiting (LpIpcClient *self)
   while (self->state == LP_IPC_STATE_CONNECTED &&
          (task = g_queue_pop_head (&self->waiting)) != NULL)
     {
-      g_autoptr(GTask) owned = task;
       Request *request = g_task_get_task_data (task);
 
       if (request->method == NULL)
         request_return (self, task, NULL, NULL);
       else
         send_request (self, task);
+
+      g_object_unref (task);
     }
 }
 
@@ -484,10 +489,12 @@ static void
 attempt_failed (LpIpcClient *self,
                 const char  *message)
 {
-  g_autoptr(LpIpcClient) hold = g_object_ref (self);
+  g_autoptr(LpIpcClient) hold = NULL;
 
   g_debug ("%s", message);
 
+  /* Failed requests may drop the last other reference. */
+  hold = g_object_ref (self);
   self->connecting = FALSE;
   end_handshake (self);
   set_last_error (self, message);
@@ -682,7 +689,7 @@ static void
 handle_frame (LpIpcClient *self,
               GBytes      *body)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) empty = NULL;
   JsonObject *object;
@@ -738,13 +745,14 @@ on_ws_message (SoupWebsocketConnection *ws,
                gpointer                 user_data)
 {
   LpIpcClient *self = user_data;
-  g_autoptr(LpIpcClient) hold = g_object_ref (self);
+  g_autoptr(LpIpcClient) hold = NULL;
   g_autoptr(GError) error = NULL;
   gsize len;
   const guint8 *data = g_bytes_get_data (message, &len);
 
   g_assert (LP_IS_IPC_CLIENT (self));
 
+  hold = g_object_ref (self);
   self->last_pong_us = MAX (self->last_pong_us, g_get_monotonic_time ());
   lp_frame_decoder_push (self->decoder, data, len);
 
@@ -772,11 +780,14 @@ connection_lost (LpIpcClient *self,
                  const char  *reason,
                  gushort      close_code)
 {
-  g_autoptr(LpIpcClient) hold = g_object_ref (self);
+  g_autoptr(LpIpcClient) hold = NULL;
   g_autofree char *message = g_strdup_printf ("Lingma IPC connection lost: %s", reason);
   gboolean was_connected = self->state == LP_IPC_STATE_CONNECTED;
 
   g_debug ("%s", message);
+
+  /* Signal handlers and failed requests may drop the last other reference. */
+  hold = g_object_ref (self);
 
   detach_websocket (self, close_code);
 

@@ -25,6 +25,18 @@ typedef enum
 GType lp_ipc_state_get_type (void);
 const char *lp_ipc_state_to_string (LpIpcState state);
 
+/* LpIpcClient: FAILED after a failed attempt or an unexpected loss (the
+ * reason is in "last-error"; after a loss it reconnects in the background
+ * with backoff), DISCONNECTED after lp_ipc_client_close().
+ *
+ * Properties: "url" (last resolved), "state", "last-error",
+ * "max-frame-size" (next connection), "ping-interval" (seconds, 0 = off).
+ * Signals: "connected", "disconnected" (reason), "notification"
+ * (method, params) for notifications no subscriber claimed.
+ *
+ * Call errors: LP_ERROR_UPSTREAM (JSON-RPC error), LP_ERROR_TIMEOUT,
+ * LP_ERROR_UNAVAILABLE (cannot connect, connection lost or closed),
+ * G_IO_ERROR_CANCELLED. */
 #define LP_TYPE_IPC_CLIENT (lp_ipc_client_get_type ())
 G_DECLARE_FINAL_TYPE (LpIpcClient, lp_ipc_client, LP, IPC_CLIENT, GObject)
 

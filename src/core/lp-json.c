@@ -45,6 +45,8 @@ lp_json_path_index (const char *where,
                     const char *member,
                     guint       index)
 {
+  g_return_val_if_fail (member != NULL, NULL);
+
   if (where == NULL || *where == '\0')
     return g_strdup_printf ("%s[%u]", member, index);
 
@@ -225,6 +227,77 @@ lp_json_get_array (JsonObject  *object,
   return TRUE;
 }
 
+/* Whether @data nests arrays and objects at most @max_depth deep,
+ * counting brackets outside strings. Unbalanced input is left for the
+ * parser to reject. */
+static gboolean
+nesting_within (const char *data,
+                gsize       length,
+                guint       max_depth)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > max_depth)
+            return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+
+  return TRUE;
+}
+
+JsonNode *
+lp_json_parse_body (const char  *data,
+                    gsize        length,
+                    GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  if (!nesting_within (data, length, LP_JSON_MAX_DEPTH))
+    {
+      lp_json_error (error, NULL, "request body", "invalid JSON (nested deeper than %u levels)",
+                     LP_JSON_MAX_DEPTH);
+      return NULL;
+    }
+
+  parser = json_parser_new ();
+  if (length > 0 && !json_parser_load_from_data (parser, data, length, &local_error))
+    {
+      lp_json_error (error, NULL, "request body", "invalid JSON (%s)", local_error->message);
+      return NULL;
+    }
+
+  root = length > 0 ? json_parser_get_root (parser) : NULL;
+  if (root == NULL)
+    {
+      lp_json_error (error, NULL, "request body", "invalid JSON (empty)");
+      return NULL;
+    }
+
+  return json_node_ref (root);
+}
+
 gboolean
 lp_json_require_string (JsonObject   *object,
                         const char   *where,
@@ -291,7 +364,8 @@ lp_json_parse_arguments (const char *text)
   g_return_val_if_fail (text != NULL, NULL);
 
   parser = json_parser_new ();
-  if (json_parser_load_from_data (parser, text, -1, NULL))
+  if (nesting_within (text, strlen (text), LP_JSON_MAX_DEPTH) &&
+      json_parser_load_from_data (parser, text, -1, NULL))
     {
       root = json_parser_get_root (parser);
       if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))

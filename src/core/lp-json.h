@@ -83,9 +83,22 @@ gboolean   lp_json_require_name    (JsonObject   *object,
                                     char        **out,
                                     GError      **error);
 
+/* json-glib parses recursively and overflows the stack on deep nesting
+ * (a 150 KB body of "[" is enough); no real request nests past a few
+ * dozen levels. */
+#define LP_JSON_MAX_DEPTH 256
+
+/* Parses a request body: nesting deeper than LP_JSON_MAX_DEPTH is refused
+ * before json-glib sees it, and so is an empty body. Fails with
+ * LP_ERROR_INVALID_REQUEST, "request body: invalid JSON (…)". */
+JsonNode  *lp_json_parse_body      (const char   *data,
+                                    gsize         length,
+                                    GError      **error);
+
 /* Tool-call arguments sent as a string, as a JSON object node: the
  * parsed object; {} for a blank string; {"_raw": @text} for anything
- * else (truncated or non-object JSON), so the text is not lost. */
+ * else (truncated, non-object or too deeply nested JSON), so the text
+ * is not lost. */
 JsonNode  *lp_json_parse_arguments (const char   *text);
 
 /* Appends @text, trimmed, to @joined with @separator before it unless

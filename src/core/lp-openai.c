@@ -279,7 +279,7 @@ parse_message (LpChatRequest  *request,
   object = json_node_get_object (node);
   if (!lp_json_require_string (object, where, "role", &raw_role, error))
     return FALSE;
-  role = g_ascii_strdown (g_strstrip (g_strdup (raw_role)), -1);
+  role = g_strstrip (g_ascii_strdown (raw_role, -1));
 
   if (g_str_equal (role, "system") || g_str_equal (role, "developer"))
     {
@@ -904,6 +904,16 @@ typedef struct
   guint     n_tool_calls;
 } LpOpenaiStream;
 
+static const LpStreamClass stream_class;
+
+/* The checked downcast every stream callback starts with. */
+static LpOpenaiStream *
+openai_stream (LpStream *stream)
+{
+  g_assert (stream != NULL && stream->klass == &stream_class);
+  return (LpOpenaiStream *) stream;
+}
+
 static void
 chunk_open (LpOpenaiStream *self,
             GString        *out)
@@ -926,7 +936,7 @@ static void
 stream_begin (LpStream *stream,
               GString  *out)
 {
-  LpOpenaiStream *self = (LpOpenaiStream *) stream;
+  LpOpenaiStream *self = openai_stream (stream);
 
   if (self->begun || self->closed)
     return;
@@ -959,7 +969,7 @@ stream_text (LpStream   *stream,
              const char *delta,
              GString    *out)
 {
-  append_delta ((LpOpenaiStream *) stream, "content", delta, out);
+  append_delta (openai_stream (stream), "content", delta, out);
 }
 
 static void
@@ -967,7 +977,7 @@ stream_thinking (LpStream   *stream,
                  const char *delta,
                  GString    *out)
 {
-  append_delta ((LpOpenaiStream *) stream, "reasoning_content", delta, out);
+  append_delta (openai_stream (stream), "reasoning_content", delta, out);
 }
 
 static void
@@ -975,7 +985,7 @@ stream_tool_call (LpStream         *stream,
                   const LpToolCall *call,
                   GString          *out)
 {
-  LpOpenaiStream *self = (LpOpenaiStream *) stream;
+  LpOpenaiStream *self = openai_stream (stream);
   g_autofree char *fallback_id = NULL;
   g_autofree char *arguments = NULL;
   g_auto(GStrv) pieces = NULL;
@@ -1012,7 +1022,7 @@ stream_finish (LpStream           *stream,
                const LpChatResult *result,
                GString            *out)
 {
-  LpOpenaiStream *self = (LpOpenaiStream *) stream;
+  LpOpenaiStream *self = openai_stream (stream);
 
   if (self->closed)
     return;
@@ -1044,7 +1054,7 @@ stream_error (LpStream   *stream,
               const char *message,
               GString    *out)
 {
-  LpOpenaiStream *self = (LpOpenaiStream *) stream;
+  LpOpenaiStream *self = openai_stream (stream);
   g_autofree char *body = NULL;
 
   if (self->closed)
@@ -1061,7 +1071,7 @@ static void
 stream_keepalive (LpStream *stream,
                   GString  *out)
 {
-  LpOpenaiStream *self = (LpOpenaiStream *) stream;
+  LpOpenaiStream *self = openai_stream (stream);
 
   if (!self->closed)
     g_string_append (out, ": keep-alive\n\n");
@@ -1070,7 +1080,7 @@ stream_keepalive (LpStream *stream,
 static void
 stream_free (LpStream *stream)
 {
-  LpOpenaiStream *self = (LpOpenaiStream *) stream;
+  LpOpenaiStream *self = openai_stream (stream);
 
   g_free (self->prefix);
   g_free (self);

@@ -324,7 +324,7 @@ append_signature (GString         *out,
     }
 }
 
-/* One line: whitespace collapsed, cut at a word boundary. */
+/* One line: white space collapsed, cut at a word boundary. */
 static char *
 short_description (const char *description)
 {
@@ -335,7 +335,8 @@ short_description (const char *description)
     {
       glong length;
 
-      if (*words[i] == '\0')
+      /* Empty, or a list bullet opening the description. */
+      if (*words[i] == '\0' || (out->len == 0 && (strcmp (words[i], "-") == 0 || strcmp (words[i], "*") == 0)))
         continue;
 
       length = g_utf8_strlen (out->str, -1) + (out->len ? 1 : 0) + g_utf8_strlen (words[i], -1);

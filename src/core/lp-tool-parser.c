@@ -290,6 +290,59 @@ repair_json (const char *text)
   return g_string_free (out, FALSE);
 }
 
+/* json-glib 1.6 writes a double as "%.17g" and appends ".0" when that has
+ * no dot, which turns 1e+20 into the invalid 1e+20.0. */
+static gboolean
+is_writable_double (double value)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (value))
+    return FALSE;
+
+  g_ascii_formatd (buffer, sizeof buffer, "%.17g", value);
+
+  return strchr (buffer, '.') != NULL || strpbrk (buffer, "eE") == NULL;
+}
+
+/* FALSE for what json-glib accepts but cannot write back as JSON: a lone
+ * surrogate escape ("\ud800") becomes bytes that are not UTF-8, 1e999
+ * becomes infinity, and some doubles come out malformed. Depth is bounded
+ * by is_single_object(). */
+static gboolean
+is_sendable (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *member;
+      JsonNode *value;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &member, &value))
+        {
+          if (!g_utf8_validate (member, -1, NULL) || !is_sendable (value))
+            return FALSE;
+        }
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          if (!is_sendable (json_array_get_element (array, i)))
+            return FALSE;
+        }
+    }
+  else if (lp_tool_json_string (node) != NULL)
+    return g_utf8_validate (lp_tool_json_string (node), -1, NULL);
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    return is_writable_double (json_node_get_double (node));
+
+  return TRUE;
+}
+
 static JsonNode *
 parse_object (const char *text)
 {
@@ -299,7 +352,7 @@ parse_object (const char *text)
     return NULL;
 
   node = json_from_string (text, NULL);
-  if (node != NULL && !JSON_NODE_HOLDS_OBJECT (node))
+  if (node != NULL && (!JSON_NODE_HOLDS_OBJECT (node) || !is_sendable (node)))
     g_clear_pointer (&node, json_node_unref);
 
   return node;
@@ -480,7 +533,7 @@ coerce (JsonNode   *value,
       char *end = NULL;
       double d = g_ascii_strtod (string, &end);
 
-      if (end != NULL && *end == '\0' && isfinite (d))
+      if (end != NULL && *end == '\0' && is_writable_double (d))
         return json_node_init_double (json_node_alloc (), d);
     }
   else if (strcmp (type, "boolean") == 0 && string != NULL)

@@ -438,7 +438,8 @@ on_message (SoupWebsocketConnection *ws,
 
       if (error != NULL)
         {
-          g_autofree char *reason = g_utf8_substring (error->message, 0, MAX_CLOSE_REASON);
+          g_autofree char *reason =
+            g_utf8_substring (error->message, 0, MIN (g_utf8_strlen (error->message, -1), MAX_CLOSE_REASON));
 
           g_message ("closing a connection: %s", error->message);
           soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR, reason);

@@ -8,12 +8,56 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
+#include "lp-error.h"
 #include "sim-info-file.h"
 
+/* The pid an info file names (JSON "pid", or the legacy second line), or 0. */
+static gint64
+read_pid (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gint64 pid = 0;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return 0;
+
+  g_strstrip (contents);
+  if (contents[0] == '{')
+    {
+      g_autoptr(JsonNode) root = json_from_string (contents, NULL);
+
+      if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+        pid = json_object_get_int_member_with_default (json_node_get_object (root), "pid", 0);
+    }
+  else
+    {
+      g_auto(GStrv) lines = g_strsplit (contents, "\n", 3);
+
+      if (lines[0] != NULL && lines[1] != NULL)
+        pid = g_ascii_strtoll (g_strstrip (lines[1]), NULL, 10);
+    }
+
+  return pid;
+}
+
+static gboolean
+process_is_alive (gint64 pid)
+{
+  return pid > 0 && pid <= G_MAXINT && (kill ((pid_t) pid, 0) == 0 || errno == EPERM);
+}
+
+/**
+ * sim_info_file_write:
+ *
+ * Refuses to replace the file of another running process (a real Lingma
+ * on this machine), whose clients would otherwise be sent here.
+ */
 gboolean
 sim_info_file_write (const char  *path,
                      guint        port,
@@ -22,9 +66,19 @@ sim_info_file_write (const char  *path,
 {
   g_autofree char *dir = NULL;
   g_autofree char *contents = NULL;
+  gint64 owner;
   int pid = getpid ();
 
   g_return_val_if_fail (path != NULL, FALSE);
+
+  owner = read_pid (path);
+  if (owner != pid && process_is_alive (owner))
+    {
+      g_set_error (error, LP_ERROR, LP_ERROR_CONFIG,
+                   "%s belongs to a running process (pid %" G_GINT64_FORMAT "), "
+                   "probably Lingma itself; not replacing it", path, owner);
+      return FALSE;
+    }
 
   dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -45,4 +99,14 @@ sim_info_file_write (const char  *path,
                                 port, pid);
 
   return g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+/* Removes the file unless another process has written its own since. */
+void
+sim_info_file_remove (const char *path)
+{
+  g_return_if_fail (path != NULL);
+
+  if (read_pid (path) == getpid ())
+    g_unlink (path);
 }

@@ -12,9 +12,10 @@
 
 G_BEGIN_DECLS
 
-gboolean sim_info_file_write (const char  *path,
-                              guint        port,
-                              gboolean     legacy,
-                              GError     **error);
+gboolean sim_info_file_write  (const char  *path,
+                               guint        port,
+                               gboolean     legacy,
+                               GError     **error);
+void     sim_info_file_remove (const char  *path);
 
 G_END_DECLS

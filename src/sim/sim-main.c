@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <glib/gstdio.h>
 #include <glib-unix.h>
 
 #include "sim-info-file.h"
@@ -25,6 +24,12 @@
 #define DEFAULT_PORT 36510
 
 static const char description[] =
+  "Quick start: run\n"
+  "  lingma-sim --info-file ~/.config/Lingma/SharedClientCache/.info.json\n"
+  "and start lingma-ipc-proxy: it finds the simulator the way it finds Lingma\n"
+  "(or point it at ws://127.0.0.1:36510/ directly). The info file of a running\n"
+  "Lingma is never replaced.\n"
+  "\n"
   "Methods: initialize (must come first), session/new, session/set_model (internal\n"
   "model ids only), session/prompt (streams session/update notifications, then\n"
   "context_usage and chat_finish, then answers), session/cancel,\n"
@@ -222,7 +227,7 @@ main (int   argc,
   g_source_remove (sigint_source);
   g_source_remove (sigterm_source);
   if (options.info_file != NULL)
-    g_unlink (options.info_file);
+    sim_info_file_remove (options.info_file);
 
   return EXIT_SUCCESS;
 }

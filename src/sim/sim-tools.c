@@ -11,6 +11,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "sim-request.h"
 #include "sim-tools.h"
 
 #define TOOL_LIST_HEADER   "Available tools:"
@@ -58,13 +59,6 @@ static const Intent intents[] = {
     { "search", "grep", "find", "glob", NULL } },
   { { "fetch", "download", "browse", "visit", "url", "website", "获取", NULL },
     { "fetch", "web", "url", "http", "browse", "extract", NULL } },
-};
-
-static const char * const run_verbs[] = { "run", "execute", "exec", NULL };
-static const char * const search_verbs[] = { "search", "find", "grep", "locate", NULL };
-static const char * const content_markers[] = {
-  "containing ", "with content ", "with the content ", "with text ", "with the text ",
-  "that says ", "saying ", NULL
 };
 
 static void
@@ -290,300 +284,6 @@ sim_contract_get_offset (SimContract *self)
   return self->offset;
 }
 
-/* ----- reading the request ----- */
-
-static gboolean
-request_has_word (const char *lower,
-                  const char *word)
-{
-  gsize len = strlen (word);
-
-  /* Non-ASCII (Chinese) verbs have no word boundaries. */
-  if ((guchar) word[0] >= 0x80)
-    return strstr (lower, word) != NULL;
-
-  for (const char *p = strstr (lower, word); p != NULL; p = strstr (p + 1, word))
-    {
-      gboolean starts = p == lower || !g_ascii_isalnum (p[-1]);
-      gboolean ends = !g_ascii_isalnum (p[len]);
-
-      if (starts && ends)
-        return TRUE;
-    }
-
-  return FALSE;
-}
-
-/* Position of the first of @words in @lower as a word, or NULL. */
-static const char *
-find_first_word (const char         *lower,
-                 const char * const *words)
-{
-  const char *first = NULL;
-
-  for (guint i = 0; words[i] != NULL; i++)
-    {
-      gsize len = strlen (words[i]);
-
-      for (const char *p = strstr (lower, words[i]); p != NULL; p = strstr (p + 1, words[i]))
-        {
-          if ((p == lower || !g_ascii_isalnum (p[-1])) && !g_ascii_isalnum (p[len]))
-            {
-              if (first == NULL || p < first)
-                first = p;
-              break;
-            }
-        }
-    }
-
-  return first;
-}
-
-static gboolean
-is_wrapper_char (gunichar c)
-{
-  if (c > 0 && c < 0x80)
-    return strchr ("\"'`()[]<>{},;:!?", (int) c) != NULL;
-
-  return c == 0x201C || c == 0x201D || c == 0x2018 || c == 0x2019;
-}
-
-/* A whitespace-separated token without quotes, brackets and the
- * punctuation that ends a sentence. */
-static char *
-clean_token (const char *token)
-{
-  const char *start = token;
-  const char *end = token + strlen (token);
-
-  while (start < end && is_wrapper_char (g_utf8_get_char (start)))
-    start = g_utf8_next_char (start);
-  while (end > start)
-    {
-      const char *prev = g_utf8_prev_char (end);
-
-      if (!is_wrapper_char (g_utf8_get_char (prev)) && !(*prev == '.' && prev > start))
-        break;
-      end = prev;
-    }
-
-  return g_strndup (start, end - start);
-}
-
-static gboolean
-has_file_extension (const char *token)
-{
-  const char *dot = strrchr (token, '.');
-  gsize ext_len;
-
-  if (dot == NULL || dot == token)
-    return FALSE;
-
-  ext_len = strlen (dot + 1);
-  if (ext_len == 0 || ext_len > 8)
-    return FALSE;
-
-  for (const char *p = dot + 1; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p))
-      return FALSE;
-
-  return TRUE;
-}
-
-static char *
-find_token (const char *request,
-            gboolean  (*accept) (const char *token))
-{
-  g_auto(GStrv) tokens = g_strsplit_set (request, " \t\n", -1);
-
-  for (guint i = 0; tokens[i] != NULL; i++)
-    {
-      g_autofree char *token = clean_token (tokens[i]);
-
-      if (*token != '\0' && accept (token))
-        return g_steal_pointer (&token);
-    }
-
-  return NULL;
-}
-
-static gboolean
-is_url (const char *token)
-{
-  return g_str_has_prefix (token, "http://") || g_str_has_prefix (token, "https://");
-}
-
-static gboolean
-is_directory_path (const char *token)
-{
-  return strchr (token, '/') != NULL && strstr (token, "://") == NULL;
-}
-
-static gboolean
-is_file_name (const char *token)
-{
-  return has_file_extension (token) && strstr (token, "://") == NULL;
-}
-
-/* The first path-like token: anything with a slash first, then a bare
- * file name such as notes.txt. */
-static char *
-find_path (const char *request)
-{
-  char *path = find_token (request, is_directory_path);
-
-  return path != NULL ? path : find_token (request, is_file_name);
-}
-
-static gboolean
-is_quote (gunichar c)
-{
-  return c == '"' || c == '\'' || c == '`' || c == 0x201C;
-}
-
-/* Text between the first pair of quotes (", ', `, “”) that opens at a
- * word start, or NULL. */
-static char *
-find_quoted (const char *request)
-{
-  for (const char *p = request; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar open = g_utf8_get_char (p);
-      gunichar close;
-      const char *start;
-      gboolean at_word_start = p == request || g_ascii_isspace (p[-1]) || p[-1] == '(' ||
-                               p[-1] == ':' || p[-1] == '=';
-
-      if (!at_word_start)
-        continue;
-
-      if (open == '"' || open == '\'' || open == '`')
-        close = open;
-      else if (open == 0x201C)
-        close = 0x201D;
-      else
-        continue;
-
-      start = g_utf8_next_char (p);
-      for (const char *q = start; *q != '\0'; q = g_utf8_next_char (q))
-        {
-          if (g_utf8_get_char (q) == close && q > start)
-            return g_strndup (start, q - start);
-        }
-    }
-
-  return NULL;
-}
-
-static char *
-strip_sentence_end (char *text)
-{
-  gsize len;
-
-  g_strstrip (text);
-  len = strlen (text);
-  if (len > 1 && text[len - 1] == '.')
-    text[len - 1] = '\0';
-
-  return text;
-}
-
-/* "… containing hello world" → "hello world"; "… with content 'a b' to x" → "a b";
- * else the first quoted text. */
-static char *
-extract_content (const char *request,
-                 const char *lower)
-{
-  char *quoted;
-
-  for (guint i = 0; content_markers[i] != NULL; i++)
-    {
-      const char *found = strstr (lower, content_markers[i]);
-      g_autofree char *rest = NULL;
-
-      if (found == NULL)
-        continue;
-
-      rest = g_strstrip (g_strdup (request + (found - lower) + strlen (content_markers[i])));
-      if (is_quote (g_utf8_get_char (rest)) && (quoted = find_quoted (rest)) != NULL)
-        return quoted;
-
-      return strip_sentence_end (g_steal_pointer (&rest));
-    }
-
-  quoted = find_quoted (request);
-
-  return quoted != NULL ? quoted : g_strdup ("Hello from the Lingma simulator.");
-}
-
-/* The text after the first of @verbs, e.g. "run ls -la" → "ls -la". */
-static char *
-text_after_verb (const char         *request,
-                 const char         *lower,
-                 const char * const *verbs)
-{
-  static const char * const fillers[] = { "the command ", "command ", "for ", "the ", NULL };
-  const char *verb = find_first_word (lower, verbs);
-  const char *rest;
-
-  if (verb == NULL)
-    return NULL;
-
-  rest = verb;
-  while (g_ascii_isalnum (*rest))
-    rest++;
-  while (*rest == ' ' || *rest == ':')
-    rest++;
-
-  for (guint i = 0; fillers[i] != NULL; i++)
-    {
-      if (g_ascii_strncasecmp (rest, fillers[i], strlen (fillers[i])) == 0)
-        {
-          rest += strlen (fillers[i]);
-          break;
-        }
-    }
-
-  if (*rest == '\0')
-    return NULL;
-
-  return strip_sentence_end (g_strdup (request + (rest - lower)));
-}
-
-static char *
-extract_command (const char *request,
-                 const char *lower)
-{
-  static const char * const list_verbs[] = { "list", "ls", NULL };
-  char *command;
-
-  if ((command = find_quoted (request)) != NULL ||
-      (command = text_after_verb (request, lower, run_verbs)) != NULL)
-    return command;
-
-  if (find_first_word (lower, list_verbs) != NULL)
-    {
-      g_autofree char *path = find_path (request);
-
-      return g_strdup_printf ("ls -la %s", path != NULL ? path : ".");
-    }
-
-  return g_strdup (request);
-}
-
-static char *
-extract_query (const char *request,
-               const char *lower)
-{
-  char *query;
-
-  if ((query = find_quoted (request)) != NULL ||
-      (query = text_after_verb (request, lower, search_verbs)) != NULL)
-    return query;
-
-  return g_strdup (request);
-}
-
 static gboolean
 name_has (const char         *name,
           const char * const *words)
@@ -598,8 +298,7 @@ name_has (const char         *name,
 /* A string argument for @param_name, from the request's own words. */
 static char *
 string_argument (const char *param_name,
-                 const char *request,
-                 const char *lower)
+                 SimRequest *request)
 {
   static const char * const command_words[] = { "command", "cmd", "script", NULL };
   static const char * const url_words[] = { "url", "uri", "link", "href", NULL };
@@ -607,40 +306,34 @@ string_argument (const char *param_name,
   static const char * const path_words[] = { "path", "file", "dir", "folder", NULL };
   static const char * const query_words[] = { "query", "pattern", "search", "regex", "keyword", NULL };
   g_autofree char *name = g_ascii_strdown (param_name, -1);
+  char *value;
 
   if (name_has (name, command_words))
-    return extract_command (request, lower);
+    return sim_request_command (request);
 
   if (name_has (name, url_words))
-    {
-      char *url = find_token (request, is_url);
-
-      return url != NULL ? url : g_strdup ("https://example.com");
-    }
+    return (value = sim_request_url (request)) != NULL ? value : g_strdup ("https://example.com");
 
   if (name_has (name, content_words))
-    return extract_content (request, lower);
+    return sim_request_content (request);
 
   if (name_has (name, path_words))
     {
-      char *path = find_path (request);
-
-      if (path != NULL)
-        return path;
+      if ((value = sim_request_path (request)) != NULL)
+        return value;
       return g_strdup (strstr (name, "dir") != NULL || strstr (name, "folder") != NULL ? "." : "README.md");
     }
 
   if (name_has (name, query_words) || g_str_equal (name, "q"))
-    return extract_query (request, lower);
+    return sim_request_query (request);
 
-  return g_strdup (request);
+  return g_strdup (request->text);
 }
 
 static void
 add_argument (JsonBuilder        *builder,
               const SimToolParam *param,
-              const char         *request,
-              const char         *lower)
+              SimRequest         *request)
 {
   const char *type = param->type;
 
@@ -648,7 +341,7 @@ add_argument (JsonBuilder        *builder,
 
   if (strstr (type, "[]") != NULL || strstr (type, "array") != NULL || strstr (type, "list") != NULL)
     {
-      g_autofree char *value = string_argument (param->name, request, lower);
+      g_autofree char *value = string_argument (param->name, request);
 
       json_builder_begin_array (builder);
       json_builder_add_string_value (builder, value);
@@ -675,7 +368,7 @@ add_argument (JsonBuilder        *builder,
     }
   else
     {
-      g_autofree char *value = string_argument (param->name, request, lower);
+      g_autofree char *value = string_argument (param->name, request);
 
       json_builder_add_string_value (builder, value);
     }
@@ -683,7 +376,7 @@ add_argument (JsonBuilder        *builder,
 
 static guint
 score_tool (const SimTool *tool,
-            const char    *lower_request)
+            SimRequest    *request)
 {
   g_autofree char *name = g_ascii_strdown (tool->name, -1);
   g_autofree char *description = g_ascii_strdown (tool->description, -1);
@@ -696,7 +389,7 @@ score_tool (const SimTool *tool,
 
       for (guint v = 0; intent->verbs[v] != NULL; v++)
         {
-          if (!request_has_word (lower_request, intent->verbs[v]))
+          if (!sim_request_has_word (request, intent->verbs[v]))
             continue;
           asked = TRUE;
           /* A tool named after the very verb (list_dir for "list"). */
@@ -723,13 +416,13 @@ score_tool (const SimTool *tool,
  * contract's order. */
 static GPtrArray *
 rank_tools (SimContract *self,
-            const char  *lower_request)
+            SimRequest  *request)
 {
   GPtrArray *ranked = g_ptr_array_new ();
   g_autofree guint *scores = g_new0 (guint, self->tools->len);
 
   for (guint i = 0; i < self->tools->len; i++)
-    scores[i] = score_tool (g_ptr_array_index (self->tools, i), lower_request);
+    scores[i] = score_tool (g_ptr_array_index (self->tools, i), request);
 
   for (guint pick = 0; pick < self->tools->len; pick++)
     {
@@ -748,8 +441,7 @@ rank_tools (SimContract *self,
 
 static char *
 build_call (const SimTool *tool,
-            const char    *request,
-            const char    *lower)
+            SimRequest    *request)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
@@ -764,7 +456,7 @@ build_call (const SimTool *tool,
       const SimToolParam *param = g_ptr_array_index (tool->params, i);
 
       if (!param->optional)
-        add_argument (builder, param, request, lower);
+        add_argument (builder, param, request);
     }
   json_builder_end_object (builder);
   json_builder_end_object (builder);
@@ -785,31 +477,30 @@ append_block (GString    *out,
 
 /**
  * sim_contract_answer:
- * @request: the latest user request, without markers
+ * @request_text: the latest user request, without markers
  * @n_calls: 1, or 2 for two calls (to the two best-fitting tools)
  *
  * Returns: the reply: action blocks only, as the contract asks.
  */
 char *
 sim_contract_answer (SimContract *self,
-                     const char  *request,
+                     const char  *request_text,
                      guint        n_calls)
 {
-  g_autofree char *lower = NULL;
+  g_autoptr(SimRequest) request = NULL;
   g_autoptr(GPtrArray) ranked = NULL;
-  GString *out = g_string_new (NULL);
+  GString *out;
 
   g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (request_text != NULL, NULL);
 
-  /* ASCII only: the extractors index @request by offsets into @lower. */
-  lower = g_ascii_strdown (request, -1);
-
-  ranked = rank_tools (self, lower);
+  request = sim_request_new (request_text);
+  ranked = rank_tools (self, request);
+  out = g_string_new (NULL);
   for (guint i = 0; i < n_calls; i++)
     {
       const SimTool *tool = g_ptr_array_index (ranked, MIN (i, ranked->len - 1));
-      g_autofree char *json = build_call (tool, request, lower);
+      g_autofree char *json = build_call (tool, request);
 
       append_block (out, json);
     }

@@ -21,7 +21,7 @@ SimContract *sim_contract_parse         (const char   *prompt);
 void         sim_contract_free          (SimContract  *self);
 gsize        sim_contract_get_offset    (SimContract  *self);
 char        *sim_contract_answer        (SimContract  *self,
-                                         const char   *request,
+                                         const char   *request_text,
                                          guint         n_calls);
 char        *sim_contract_answer_broken (SimContract  *self,
                                          const char   *request);

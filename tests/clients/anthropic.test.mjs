@@ -23,7 +23,8 @@ function clientFor(s, options = {}) {
 }
 
 before(async () => {
-  stack = await h.startStack({ frameLog: true, proxyArgs: ['--body-limit', String(BODY_LIMIT)] });
+  // Small chunks: a stop sequence always straddles two of them.
+  stack = await h.startStack({ frameLog: true, simArgs: ['--chunk-size', '3'], proxyArgs: ['--body-limit', String(BODY_LIMIT)] });
   client = clientFor(stack);
 });
 
@@ -149,6 +150,8 @@ test('base64 image block is sent to Lingma as an image', async () => {
     }],
   });
   assert.equal(m.stop_reason, 'end_turn');
+  // The simulator describes what it decoded: the PNG arrived byte for byte.
+  assert.match(textOf(m), /You sent 1 image: image\/png \(70 bytes\)/);
   const frame = await h.waitForPromptFrame(stack, tok);
   const images = h.promptImages(frame);
   assert.ok(images.length >= 1, `no image item in session/prompt: ${JSON.stringify(frame.params).slice(0, 2000)}`);

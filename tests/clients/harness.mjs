@@ -85,12 +85,22 @@ export async function deadPort() {
   return port;
 }
 
+/* The children's environment: no LINGMA_* settings and no config file
+ * from the user running the tests. */
+function childEnv(dir) {
+  const env = { XDG_CONFIG_HOME: dir };
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('LINGMA_') && k !== 'XDG_CONFIG_HOME') env[k] = v;
+  }
+  return env;
+}
+
 class Child {
-  constructor(name, bin, args, readyRe) {
+  constructor(name, bin, args, readyRe, env) {
     this.name = name;
     this.output = '';
     this.exit = null;
-    this.proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    this.proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: env.XDG_CONFIG_HOME });
     live.add(this.proc);
     this.exited = new Promise((resolve) => {
       this.proc.on('exit', (code, signal) => {
@@ -211,7 +221,7 @@ export async function startStack(options = {}) {
       if (stack.frameLogPath) simArgs.push('--frame-log', stack.frameLogPath);
       simArgs.push(...(options.simArgs ?? []));
       stack.sim = new Child('lingma-sim', simBin(), simArgs,
-                            /lingma-sim listening on (ws:\/\/127\.0\.0\.1:(\d+)\/?)/);
+                            /lingma-sim listening on (ws:\/\/127\.0\.0\.1:(\d+)\/?)/, childEnv(dir));
       const m = await stack.sim.ready;
       wsUrl = m[1].endsWith('/') ? m[1] : m[1] + '/';
     }
@@ -220,7 +230,7 @@ export async function startStack(options = {}) {
     if (options.debugRequests) proxyArgs.push('--debug-requests');
     proxyArgs.push(...(options.proxyArgs ?? []));
     stack.proxy = new Child('lingma-ipc-proxy', proxyBin(), proxyArgs,
-                            /lingma-ipc-proxy listening on (http:\/\/127\.0\.0\.1:(\d+))/);
+                            /lingma-ipc-proxy listening on (http:\/\/127\.0\.0\.1:(\d+))/, childEnv(dir));
     const m = await stack.proxy.ready;
     stack.wsUrl = wsUrl;
     stack.url = m[1];
@@ -299,7 +309,7 @@ export async function raw(stack, method, urlPath, body, headers = {}) {
   return { status: r.status, headers: r.headers, text, json };
 }
 
-/* A 1×1 red PNG. */
+/* A 1×1 red PNG, 70 bytes decoded. */
 export const PNG_1X1 =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
 

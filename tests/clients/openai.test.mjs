@@ -22,7 +22,8 @@ function clientFor(s, options = {}) {
 }
 
 before(async () => {
-  stack = await h.startStack({ frameLog: true, proxyArgs: ['--body-limit', String(BODY_LIMIT)] });
+  // Small chunks: a stop sequence always straddles two of them.
+  stack = await h.startStack({ frameLog: true, simArgs: ['--chunk-size', '3'], proxyArgs: ['--body-limit', String(BODY_LIMIT)] });
   client = clientFor(stack);
 });
 
@@ -157,6 +158,8 @@ test('image_url data URL is sent to Lingma as an image', async () => {
     }],
   });
   assert.equal(r.choices[0].finish_reason, 'stop');
+  // The simulator describes what it decoded: the PNG arrived byte for byte.
+  assert.match(r.choices[0].message.content, /You sent 1 image: image\/png \(70 bytes\)/);
   const frame = await h.waitForPromptFrame(stack, tok);
   const images = h.promptImages(frame);
   assert.ok(images.length >= 1, `no image item in session/prompt: ${JSON.stringify(frame.params).slice(0, 2000)}`);

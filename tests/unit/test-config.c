@@ -365,6 +365,29 @@ test_model_aliases (Fixture       *fixture,
 }
 
 static void
+test_long_value (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(LpConfig) config = lp_config_new ();
+  g_autoptr(GString) value = g_string_new ("--mode=");
+  g_autoptr(GString) expected = g_string_new ("invalid mode \"");
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "lingma-ipc-proxy", NULL, NULL };
+
+  /* Quoted values stop after 120 characters, never inside one. */
+  for (guint i = 0; i < 200; i++)
+    g_string_append (value, "é");
+  for (guint i = 0; i < 120; i++)
+    g_string_append (expected, "é");
+  g_string_append (expected, "…\" (from --mode): expected agent or chat");
+  argv[1] = value->str;
+
+  g_assert_false (lp_config_load (config, argv, NULL, &error));
+  g_assert_error (error, LP_ERROR, LP_ERROR_CONFIG);
+  g_assert_cmpstr (error->message, ==, expected->str);
+}
+
+static void
 record_notify (GObject    *object,
                GParamSpec *pspec,
                GPtrArray  *names)
@@ -423,6 +446,7 @@ static const ErrorCase error_cases[] = {
   { { "--port" }, NULL, NULL, "flag --port needs a value" },
   { { "--model", "--port", "1" }, NULL, NULL, "flag --model needs a value" },
   { { "--config" }, NULL, NULL, "flag --config needs a value" },
+  { { "--config=" }, NULL, NULL, "flag --config needs a value" },
   { { NULL }, "LINGMA_PROXY_CONFIG=/nonexistent/lingma.json", NULL,
     "config file /nonexistent/lingma.json: cannot be read: no such file" },
   { { NULL }, NULL, "{\n  \"port\": 1,\n  \"host\": ,\n}",
@@ -620,7 +644,7 @@ test_help_text (Fixture       *fixture,
     "--session-mode MODE", "default auto]",
     "--shell-type SHELL", "default the name of $SHELL, else bash]",
     "--api-key KEY", "default none]",
-    "--help", "--version",
+    "--debug-requests[=BOOL]",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (needles); i++)
@@ -648,6 +672,7 @@ main (int   argc,
   ADD ("/config/accepted-values", test_accepted_values);
   ADD ("/config/model-aliases", test_model_aliases);
   ADD ("/config/errors", test_errors);
+  ADD ("/config/long-value", test_long_value);
   ADD ("/config/notify", test_notify);
   ADD ("/config/save-round-trip", test_save_round_trip);
   ADD ("/config/help-text", test_help_text);

@@ -1028,6 +1028,8 @@ test_ping_timeout (Fixture       *fixture,
    * otherwise hit. */
   run_for (4500);
   g_assert_cmpint (lp_ipc_client_get_state (fixture->client), ==, LP_IPC_STATE_CONNECTED);
+  g_assert_cmpuint (fixture->disconnects->len, ==, 0);
+  g_assert_cmpuint (fixture->connected, ==, 1);
 
   relay->frozen = TRUE;
   frozen_at = g_get_monotonic_time ();

@@ -533,6 +533,17 @@ test_malformed_blocks (void)
     { "```json action\n{\"parameters\":{}}\n```", "an action block does not name a tool" },
     { "```json action\n{\"tool\":\"Bash\",\"parameters\":{\"command\":\"echo \"hi\"}}\n```\nafter",
       "an action block is not one valid JSON object" },
+    /* json-glib turns a lone surrogate into bytes that are not UTF-8… */
+    { "```json action\n{\"tool\":\"Bash\",\"parameters\":{\"command\":[\"\\ud800\"]}}\n```",
+      "an action block is not one valid JSON object" },
+    /* …and 1e999 into infinity, which it then writes as "inf.0". */
+    { "```json action\n{\"tool\":\"Bash\",\"parameters\":{\"command\":\"ls\",\"timeout\":1e999}}\n```",
+      "an action block is not one valid JSON object" },
+    /* …and 1e20 as "1e+20.0". */
+    { "```json action\n{\"tool\":\"Bash\",\"parameters\":{\"command\":\"ls\",\"timeout\":1e20}}\n```",
+      "an action block is not one valid JSON object" },
+    { "```json action\n{\"tool\":\"Bash\",\"parameters\":{\"command\":\"ls\",\"timeout\":\"1e20\"}}\n```",
+      "Bash: parameter \"timeout\" must be number" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
