@@ -17,12 +17,6 @@
 
 /* Request */
 
-static gboolean
-holds_string (JsonNode *node)
-{
-  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
-}
-
 /* A block of a content array: an object with a string `type`. */
 static JsonObject *
 get_block (JsonArray   *blocks,
@@ -62,7 +56,7 @@ parse_system_text (JsonObject  *object,
   if (node == NULL)
     return TRUE;
 
-  if (holds_string (node))
+  if (lp_json_node_is_string (node))
     {
       lp_json_join_text (system, json_node_get_string (node), "\n\n");
       return TRUE;
@@ -168,7 +162,7 @@ parse_tool_result (JsonObject  *block,
     {
       /* An empty result is still the answer to a call. */
     }
-  else if (holds_string (content))
+  else if (lp_json_node_is_string (content))
     {
       lp_json_join_text (text, json_node_get_string (content), "\n");
     }
@@ -233,7 +227,7 @@ parse_tool_use (JsonObject  *block,
     arguments = lp_json_parse_arguments ("");
   else if (JSON_NODE_HOLDS_OBJECT (input))
     arguments = json_node_ref (input);
-  else if (holds_string (input))
+  else if (lp_json_node_is_string (input))
     arguments = lp_json_parse_arguments (json_node_get_string (input));
   else
     {
@@ -264,7 +258,7 @@ parse_turn (LpChatRequest  *request,
     {
       /* dropped below as empty */
     }
-  else if (holds_string (content))
+  else if (lp_json_node_is_string (content))
     {
       lp_json_join_text (text, json_node_get_string (content), "\n");
     }
@@ -566,7 +560,7 @@ parse_stop_sequences (LpChatRequest  *request,
     {
       JsonNode *element = json_array_get_element (array, i);
 
-      if (!holds_string (element))
+      if (!lp_json_node_is_string (element))
         {
           g_autofree char *where = lp_json_path_index (NULL, "stop_sequences", i);
 
@@ -1180,7 +1174,7 @@ count_content (JsonNode *node)
   if (node == NULL)
     return 0;
 
-  if (holds_string (node))
+  if (lp_json_node_is_string (node))
     return lp_estimate_tokens (json_node_get_string (node));
 
   if (JSON_NODE_HOLDS_ARRAY (node))

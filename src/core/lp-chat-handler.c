@@ -22,6 +22,9 @@
   " — is Lingma running? Start the Lingma plugin (JetBrains or the Lingma desktop runtime), " \
   "or start the simulator with `lingma-sim --port 36510` and pass --ws-url ws://127.0.0.1:36510/"
 
+/* How often a stream checks whether it has been quiet for too long. */
+#define KEEPALIVE_TICK_MS 250
+
 /* Rough per-image cost; images are sent as files, not text. */
 #define IMAGE_TOKEN_ESTIMATE 1600
 
@@ -299,7 +302,7 @@ begin_stream (LpChatExchange *ex)
   ex->stream->klass->begin (ex->stream, events);
   write_events (ex, events);
 
-  ex->keepalive_id = g_timeout_add_seconds (1, on_keepalive_tick, ex);
+  ex->keepalive_id = g_timeout_add (KEEPALIVE_TICK_MS, on_keepalive_tick, ex);
 }
 
 static void

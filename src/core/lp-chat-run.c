@@ -348,10 +348,16 @@ start_turn (LpChatRun  *self,
             const char *prefix)
 {
   LpConfig *config = lp_backend_get_config (self->backend);
-  g_autofree char *request_id = lp_lingma_correlation_id (prefix);
 
   release_turn (self);
-  json_object_set_string_member (self->meta, "ai-coding/request-id", request_id);
+
+  /* Each retry gets its own correlation id so late updates of the
+   * previous turn cannot leak into it. */
+  if (prefix != NULL)
+    {
+      g_autofree char *request_id = lp_lingma_correlation_id (prefix);
+      json_object_set_string_member (self->meta, "ai-coding/request-id", request_id);
+    }
 
   self->turn = lp_lingma_turn_new (lp_backend_get_client (self->backend),
                                    self->lease->session_id, self->meta, prompt,
@@ -398,7 +404,7 @@ on_session_opened (GObject      *object,
     }
 
   self->input_tokens = lp_estimate_tokens (self->prompt);
-  start_turn (self, self->prompt, "serve");
+  start_turn (self, self->prompt, NULL);
 }
 
 static void
@@ -475,6 +481,7 @@ resolve_model (LpChatRun *self)
 {
   LpModelCatalog *catalog = lp_backend_get_catalog (self->backend);
   LpConfig *config = lp_backend_get_config (self->backend);
+  g_autofree char *request_id = NULL;
   const char *display;
   gboolean known = FALSE;
 
@@ -498,7 +505,8 @@ resolve_model (LpChatRun *self)
   display = self->internal_model ? lp_model_catalog_display_name_for (catalog, self->internal_model) : NULL;
   self->model = g_strdup (self->request->model[0] != '\0' ? self->request->model
                           : display ? display : "lingma");
-  self->meta = lp_backend_build_meta (self->backend, "serve", self->internal_model);
+  request_id = lp_lingma_correlation_id ("serve");
+  self->meta = lp_backend_build_meta (self->backend, request_id, self->internal_model);
 
   prepare_images (self);
 }

@@ -77,6 +77,14 @@ holds_value_of_type (JsonNode *node,
 }
 
 gboolean
+lp_json_node_is_string (JsonNode *node)
+{
+  g_return_val_if_fail (node != NULL, FALSE);
+
+  return holds_value_of_type (node, G_TYPE_STRING);
+}
+
+gboolean
 lp_json_get_string (JsonObject   *object,
                     const char   *where,
                     const char   *member,

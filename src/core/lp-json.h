@@ -34,6 +34,9 @@ char      *lp_json_path_index      (const char   *where,
 JsonNode  *lp_json_get_member      (JsonObject   *object,
                                     const char   *member);
 
+/* Whether @node is a JSON string (not null, not a number). */
+gboolean   lp_json_node_is_string  (JsonNode     *node);
+
 /* Each getter leaves *@out untouched and returns TRUE when the member is
  * absent or null, stores it and returns TRUE when it has the right type,
  * and returns FALSE with a path-naming error otherwise. */

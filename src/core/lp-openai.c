@@ -35,8 +35,9 @@ parse_data_url (const char  *url,
     }
 
   header = g_strndup (url + strlen ("data:"), comma - url - strlen ("data:"));
+  /* "data:,…" has no media type: g_strsplit () then returns no fields. */
   params = g_strsplit (header, ";", -1);
-  for (guint i = 1; params[i] != NULL; i++)
+  for (guint i = 1; params[0] != NULL && params[i] != NULL; i++)
     {
       if (g_ascii_strcasecmp (g_strstrip (params[i]), "base64") == 0)
         base64 = TRUE;
@@ -65,7 +66,7 @@ parse_data_url (const char  *url,
       return FALSE;
     }
 
-  *out = lp_image_new (g_strstrip (params[0]), data, NULL);
+  *out = lp_image_new (params[0] != NULL ? g_strstrip (params[0]) : NULL, data, NULL);
   return TRUE;
 }
 
@@ -92,7 +93,7 @@ parse_image_part (JsonObject  *part,
       if (!lp_json_require_string (json_node_get_object (node), image_where, "url", &url, error))
         return FALSE;
     }
-  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+  else if (lp_json_node_is_string (node))
     {
       url = json_node_get_string (node);
     }
@@ -131,7 +132,7 @@ parse_content (JsonObject  *message,
   if (content == NULL)
     return TRUE;
 
-  if (JSON_NODE_HOLDS_VALUE (content) && json_node_get_value_type (content) == G_TYPE_STRING)
+  if (lp_json_node_is_string (content))
     {
       lp_json_join_text (text, json_node_get_string (content), "\n");
       return TRUE;
@@ -239,7 +240,7 @@ parse_tool_calls (JsonObject  *message,
           /* Not what the spec says, but some clients send the object itself. */
           arguments = json_node_ref (raw);
         }
-      else if (JSON_NODE_HOLDS_VALUE (raw) && json_node_get_value_type (raw) == G_TYPE_STRING)
+      else if (lp_json_node_is_string (raw))
         {
           arguments = lp_json_parse_arguments (json_node_get_string (raw));
         }
@@ -445,7 +446,7 @@ parse_tool_choice (LpChatRequest  *request,
   if (node == NULL)
     return TRUE;
 
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+  if (lp_json_node_is_string (node))
     {
       mode = json_node_get_string (node);
     }
@@ -562,7 +563,7 @@ parse_stop (LpChatRequest  *request,
 
   stop = g_ptr_array_new_with_free_func (g_free);
 
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+  if (lp_json_node_is_string (node))
     {
       g_ptr_array_add (stop, g_strdup (json_node_get_string (node)));
     }
@@ -573,7 +574,7 @@ parse_stop (LpChatRequest  *request,
         {
           JsonNode *element = json_array_get_element (array, i);
 
-          if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+          if (!lp_json_node_is_string (element))
             {
               g_autofree char *where = lp_json_path_index (NULL, "stop", i);
 

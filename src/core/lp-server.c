@@ -14,6 +14,7 @@
 
 #define BODY_KEY "lp-request-body"
 #define RECORD_KEY "lp-request-record"
+#define LISTEN_BACKLOG 256
 
 typedef struct
 {
@@ -487,6 +488,7 @@ lp_server_listen (LpServer    *self,
 {
   g_autoptr(GInetAddress) address = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) socket = NULL;
   GSList *uris;
 
   g_return_val_if_fail (LP_IS_SERVER (self), FALSE);
@@ -505,7 +507,17 @@ lp_server_listen (LpServer    *self,
     }
 
   socket_address = g_inet_socket_address_new (address, port);
-  if (!soup_server_listen (self->soup, socket_address, 0, error))
+
+  /* GSocket's default backlog of 10 overflows when clients open many
+   * connections at once; they would then stall in SYN retries. */
+  socket = g_socket_new (g_inet_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (socket, socket_address, TRUE, error) ||
+      !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->soup, socket, 0, error))
     return FALSE;
 
   g_free (self->host);

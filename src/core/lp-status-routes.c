@@ -174,6 +174,8 @@ handle_debug_requests (LpServer          *server,
   GUri *uri = soup_server_message_get_uri (msg);
   const char *query = g_uri_get_query (uri);
   g_autoptr(JsonNode) records = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) root = NULL;
   guint64 limit = DEBUG_DEFAULT_LIMIT;
 
   if (!lp_config_get_debug_requests (lp_proxy_get_config (proxy)) || !lp_server_is_loopback_peer (msg))
@@ -195,7 +197,19 @@ handle_debug_requests (LpServer          *server,
     }
 
   records = lp_request_store_to_json (lp_proxy_get_store (proxy), limit);
-  lp_server_reply_json (msg, 200, records);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "service");
+  json_builder_add_string_value (builder, PACKAGE_NAME);
+  json_builder_set_member_name (builder, "count");
+  json_builder_add_int_value (builder, json_array_get_length (json_node_get_array (records)));
+  json_builder_set_member_name (builder, "requests");
+  json_builder_add_value (builder, g_steal_pointer (&records));
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  lp_server_reply_json (msg, 200, root);
 }
 
 void

@@ -449,6 +449,8 @@ test_parse_images (void)
     "{\"type\":\"image_url\",\"image_url\":\"https://example.com/cat.jpg\"},"
     "{\"type\":\"image_url\",\"image_url\":{\"url\":\"file:///tmp/shot.png\"}},"
     "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/svg+xml,%3Csvg%2F%3E\"}},"
+    "{\"type\":\"image_url\",\"image_url\":\"data:,abc\"},"
+    "{\"type\":\"image_url\",\"image_url\":\"data:;BASE64,QUJD\"},"
     "{\"type\":\"input_audio\",\"input_audio\":{\"data\":\"AAAA\",\"format\":\"wav\"}},"
     "{\"type\":\"text\",\"text\":\"Second part\"}]},"
     "{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"/home/me/a.gif\"}}]},"
@@ -459,7 +461,7 @@ test_parse_images (void)
 
   g_assert_cmpuint (request->messages->len, ==, 3);
   g_assert_cmpstr (first->text, ==, "What is this?\nSecond part");
-  g_assert_cmpuint (first->images->len, ==, 4);
+  g_assert_cmpuint (first->images->len, ==, 6);
 
   g_assert_cmpstr (image_at (first, 0)->media_type, ==, "image/png");
   g_assert_cmpstr (image_at (first, 0)->data_base64, ==, "iVBORw0KGgo=");
@@ -472,6 +474,11 @@ test_parse_images (void)
   /* A percent-encoded data URL becomes base64 of its bytes. */
   g_assert_cmpstr (image_at (first, 3)->media_type, ==, "image/svg+xml");
   g_assert_cmpstr (image_at (first, 3)->data_base64, ==, "PHN2Zy8+");
+  /* Without a media type the default applies; "base64" is case-insensitive. */
+  g_assert_cmpstr (image_at (first, 4)->media_type, ==, "image/jpeg");
+  g_assert_cmpstr (image_at (first, 4)->data_base64, ==, "YWJj");
+  g_assert_cmpstr (image_at (first, 5)->media_type, ==, "image/jpeg");
+  g_assert_cmpstr (image_at (first, 5)->data_base64, ==, "QUJD");
 
   /* An image-only user message is a message. */
   g_assert_cmpstr (image_only->text, ==, "");
