@@ -51,7 +51,10 @@ lp_tool_call_new (const char *id,
   if (arguments != NULL && JSON_NODE_HOLDS_OBJECT (arguments))
     call->arguments = json_node_copy (arguments);
   else
-    call->arguments = json_node_init_object (json_node_alloc (), json_object_new ());
+    {
+      g_autoptr(JsonObject) empty = json_object_new ();
+      call->arguments = json_node_init_object (json_node_alloc (), empty);
+    }
 
   return call;
 }

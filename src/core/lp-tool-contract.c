@@ -428,9 +428,15 @@ example_value (const char *key,
   if (g_strcmp0 (type_name, "boolean") == 0)
     return json_node_init_boolean (json_node_alloc (), TRUE);
   if (g_strcmp0 (type_name, "array") == 0)
-    return json_node_init_array (json_node_alloc (), json_array_new ());
+    {
+      g_autoptr(JsonArray) empty = json_array_new ();
+      return json_node_init_array (json_node_alloc (), empty);
+    }
   if (g_strcmp0 (type_name, "object") == 0)
-    return json_node_init_object (json_node_alloc (), json_object_new ());
+    {
+      g_autoptr(JsonObject) empty = json_object_new ();
+      return json_node_init_object (json_node_alloc (), empty);
+    }
 
   if (strstr (lower, "path") != NULL || strstr (lower, "file") != NULL)
     return json_node_init_string (json_node_alloc (), "/path/to/file");
