@@ -16,6 +16,7 @@
 #include "lp-chat-run.h"
 #include "lp-dialect.h"
 #include "lp-error.h"
+#include "lp-json.h"
 #include "lp-tokens.h"
 
 #define UNREACHABLE_HINT \
@@ -455,33 +456,21 @@ static JsonNode *
 parse_body (GBytes  *body,
             GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local_error = NULL;
   gsize len;
   const char *data = g_bytes_get_data (body, &len);
-  JsonNode *root;
+  g_autoptr(JsonNode) root = lp_json_parse_body (data, len, error);
 
-  if (len == 0)
-    {
-      g_set_error_literal (error, LP_ERROR, LP_ERROR_INVALID_REQUEST, "invalid JSON body: the body is empty");
-      return NULL;
-    }
+  if (root == NULL)
+    return NULL;
 
-  if (!json_parser_load_from_data (parser, data, len, &local_error))
-    {
-      g_set_error (error, LP_ERROR, LP_ERROR_INVALID_REQUEST, "invalid JSON body: %s", local_error->message);
-      return NULL;
-    }
-
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, LP_ERROR, LP_ERROR_INVALID_REQUEST,
-                           "invalid JSON body: expected a JSON object");
+                           "request body: invalid JSON (expected an object)");
       return NULL;
     }
 
-  return json_node_copy (root);
+  return g_steal_pointer (&root);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lp-chat-request.h"
+#include "lp-json.h"
 
 LpImage *
 lp_image_new (const char *media_type,
@@ -84,7 +85,7 @@ lp_tool_call_dup_arguments_json (const LpToolCall *call)
 {
   g_return_val_if_fail (call != NULL, NULL);
 
-  return json_to_string (call->arguments, FALSE);
+  return lp_json_to_string (call->arguments);
 }
 
 LpMessage *

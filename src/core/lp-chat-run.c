@@ -160,7 +160,6 @@ find_cut (LpChatRun      *self,
           LpFinishReason *reason,
           char          **sequence)
 {
-  gsize len = strlen (text);
   gsize best = G_MAXSIZE;
 
   for (guint i = 0; self->request->stop != NULL && self->request->stop[i] != NULL; i++)
@@ -189,8 +188,7 @@ find_cut (LpChatRun      *self,
 
   if (self->request->max_tokens > 0 && lp_estimate_tokens (text) > self->request->max_tokens)
     {
-      /* lp_estimate_tokens() counts one token per three bytes. */
-      *cut = char_boundary (text, MIN (len, (gsize) self->request->max_tokens * 3));
+      *cut = lp_tokens_prefix_len (text, self->request->max_tokens);
       *reason = LP_FINISH_LENGTH;
       return TRUE;
     }
@@ -259,11 +257,35 @@ on_turn_thought (LpLingmaTurn *turn,
 
 static void
 note_retry (LpChatRun         *self,
-            LpToolRetryReason  reason)
+            LpToolRetryReason  reason,
+            const LpToolParse *parse)
 {
+  const char *needle = lp_tool_retry_matched_needle (self->request, parse);
+
   if (self->retry_reasons->len > 0)
     g_string_append (self->retry_reasons, ", ");
   g_string_append (self->retry_reasons, lp_tool_retry_reason_to_string (reason));
+  if (needle != NULL)
+    g_string_append_printf (self->retry_reasons, " (\"%s\")", needle);
+  else if (parse->problem != NULL)
+    g_string_append_printf (self->retry_reasons, " (%s)", parse->problem);
+}
+
+/* The retry instruction goes before the closing "Assistant:" cue, so the
+ * model still reads it as instructions rather than as its own reply. */
+static char *
+retry_prompt (const char *prompt,
+              const char *instruction)
+{
+  static const char cue[] = "\n\nAssistant:";
+
+  if (g_str_has_suffix (prompt, cue))
+    {
+      g_autofree char *head = g_strndup (prompt, strlen (prompt) - strlen (cue));
+      return g_strconcat (head, "\n\n", instruction, cue, NULL);
+    }
+
+  return g_strconcat (prompt, "\n\n", instruction, NULL);
 }
 
 static void
@@ -279,9 +301,9 @@ finish_tools (LpChatRun *self)
       g_autofree char *prompt = NULL;
 
       self->retries++;
-      note_retry (self, reason);
-      instruction = lp_tool_retry_instruction (self->request, reason, self->retries);
-      prompt = g_strconcat (self->prompt, "\n\n", instruction, NULL);
+      note_retry (self, reason, parse);
+      instruction = lp_tool_retry_instruction_for_parse (self->request, parse, self->retries);
+      prompt = retry_prompt (self->prompt, instruction);
       g_debug ("tool retry %u (%s)", self->retries, lp_tool_retry_reason_to_string (reason));
       start_turn (self, prompt, "serve-tool");
       return;

@@ -12,6 +12,7 @@
 #include "lp-error.h"
 #include "lp-frame.h"
 #include "lp-ipc-client.h"
+#include "lp-json.h"
 
 #define HANDSHAKE_TIMEOUT_SECONDS 5
 #define INITIALIZE_TIMEOUT_MS     10000
@@ -699,6 +700,12 @@ handle_frame (LpIpcClient *self,
   const char *method;
   gsize len;
   const char *data = g_bytes_get_data (body, &len);
+
+  if (!lp_json_nesting_within (data, len, LP_JSON_MAX_DEPTH))
+    {
+      g_warning ("Dropping a Lingma IPC frame nested deeper than %u levels", LP_JSON_MAX_DEPTH);
+      return;
+    }
 
   if (!json_parser_load_from_data (parser, data, len, &error))
     {

@@ -238,8 +238,8 @@ lp_json_get_array (JsonObject  *object,
 /* Whether @data nests arrays and objects at most @max_depth deep,
  * counting brackets outside strings. Unbalanced input is left for the
  * parser to reject. */
-static gboolean
-nesting_within (const char *data,
+gboolean
+lp_json_nesting_within (const char *data,
                 gsize       length,
                 guint       max_depth)
 {
@@ -282,7 +282,7 @@ lp_json_parse_body (const char  *data,
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  if (!nesting_within (data, length, LP_JSON_MAX_DEPTH))
+  if (!lp_json_nesting_within (data, length, LP_JSON_MAX_DEPTH))
     {
       lp_json_error (error, NULL, "request body", "invalid JSON (nested deeper than %u levels)",
                      LP_JSON_MAX_DEPTH);
@@ -372,7 +372,7 @@ lp_json_parse_arguments (const char *text)
   g_return_val_if_fail (text != NULL, NULL);
 
   parser = json_parser_new ();
-  if (nesting_within (text, strlen (text), LP_JSON_MAX_DEPTH) &&
+  if (lp_json_nesting_within (text, strlen (text), LP_JSON_MAX_DEPTH) &&
       json_parser_load_from_data (parser, text, -1, NULL))
     {
       root = json_parser_get_root (parser);

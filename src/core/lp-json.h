@@ -91,6 +91,12 @@ gboolean   lp_json_require_name    (JsonObject   *object,
  * dozen levels. */
 #define LP_JSON_MAX_DEPTH 256
 
+/* TRUE when @data nests arrays and objects at most @max_depth deep: run
+ * it before handing outside bytes to json-glib. */
+gboolean   lp_json_nesting_within  (const char   *data,
+                                    gsize         length,
+                                    guint         max_depth);
+
 /* Parses a request body: nesting deeper than LP_JSON_MAX_DEPTH is refused
  * before json-glib sees it, and so is an empty body. Fails with
  * LP_ERROR_INVALID_REQUEST, "request body: invalid JSON (…)". */

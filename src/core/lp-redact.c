@@ -11,6 +11,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "lp-json.h"
 #include "lp-redact.h"
 
 #define REDACTED "[redacted]"
@@ -388,7 +389,8 @@ lp_redact_body (const char *body,
     return g_strndup (body, len);
 
   parser = json_parser_new ();
-  if (json_parser_load_from_data (parser, body, len, NULL))
+  if (lp_json_nesting_within (body, len, LP_JSON_MAX_DEPTH) &&
+      json_parser_load_from_data (parser, body, len, NULL))
     {
       g_autoptr(JsonNode) root = json_parser_steal_root (parser);
 

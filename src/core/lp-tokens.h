@@ -15,5 +15,9 @@
 G_BEGIN_DECLS
 
 gint64 lp_estimate_tokens (const char *text);
+/* The length of the longest prefix of @text, ending on a character
+ * boundary, whose estimate stays within @budget tokens. */
+gsize  lp_tokens_prefix_len (const char *text,
+                             gint64      budget);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lp-json.h"
 #include "lp-tool-private.h"
 
 /* Far deeper than any tool call; json-glib recurses once per level and
@@ -348,7 +349,7 @@ parse_object (const char *text)
 {
   JsonNode *node;
 
-  if (!is_single_object (text))
+  if (!is_single_object (text) || !lp_json_nesting_within (text, strlen (text), LP_JSON_MAX_DEPTH))
     return NULL;
 
   node = json_from_string (text, NULL);

@@ -13,6 +13,7 @@
 
 static const char * const run_verbs[] = { "run", "execute", "exec", NULL };
 static const char * const list_verbs[] = { "list", "ls", NULL };
+static const char * const read_verbs[] = { "read", "show", "cat", "view", "display", "print", NULL };
 static const char * const search_verbs[] = { "search", "find", "grep", "locate", NULL };
 static const char * const content_markers[] = {
   "containing ", "with content ", "with the content ", "with text ", "with the text ",
@@ -105,7 +106,11 @@ is_wrapper_char (gunichar c)
   if (c > 0 && c < 0x80)
     return strchr ("\"'`()[]<>{},;:!?", (int) c) != NULL;
 
-  return c == 0x201C || c == 0x201D || c == 0x2018 || c == 0x2019;
+  /* Curly quotes, and the full-width punctuation of Chinese requests
+   * (。，、：；！？（）「」). */
+  return c == 0x201C || c == 0x201D || c == 0x2018 || c == 0x2019 ||
+         c == 0x3002 || c == 0xFF0C || c == 0x3001 || c == 0xFF1A || c == 0xFF1B ||
+         c == 0xFF01 || c == 0xFF1F || c == 0xFF08 || c == 0xFF09 || c == 0x300C || c == 0x300D;
 }
 
 /* A whitespace-separated token without quotes, brackets and the
@@ -185,28 +190,6 @@ is_file_name (const char *token)
   return has_file_extension (token) && strstr (token, "://") == NULL;
 }
 
-static char *
-find_path (const char *text)
-{
-  char *path = find_token (text, is_directory_path);
-
-  return path != NULL ? path : find_token (text, is_file_name);
-}
-
-/**
- * sim_request_path:
- *
- * Returns: (nullable): the first path-like token: anything with a slash
- *   first (/tmp/x/notes.txt, ./a.txt), then a bare file name (notes.txt)
- */
-char *
-sim_request_path (SimRequest *self)
-{
-  g_return_val_if_fail (self != NULL, NULL);
-
-  return find_path (self->text);
-}
-
 /* Returns: (nullable): the first http(s) URL. */
 char *
 sim_request_url (SimRequest *self)
@@ -222,16 +205,18 @@ is_quote (gunichar c)
   return c == '"' || c == '\'' || c == '`' || c == 0x201C;
 }
 
-/* Text between the first pair of quotes (", ', `, “”) that opens at a
- * word start, or NULL. */
-static char *
-find_quoted (const char *text)
+/* The inside [*start, *end) of the first pair of quotes (", ', `, “”)
+ * in @text that opens at a word start. */
+static gboolean
+find_quoted_span (const char  *text,
+                  const char **start,
+                  const char **end)
 {
   for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
     {
       gunichar open = g_utf8_get_char (p);
       gunichar close;
-      const char *start;
+      const char *inside;
       gboolean at_word_start = p == text || g_ascii_isspace (p[-1]) || p[-1] == '(' ||
                                p[-1] == ':' || p[-1] == '=';
 
@@ -239,15 +224,30 @@ find_quoted (const char *text)
         continue;
 
       close = open == 0x201C ? 0x201D : open;
-      start = g_utf8_next_char (p);
-      for (const char *q = start; *q != '\0'; q = g_utf8_next_char (q))
+      inside = g_utf8_next_char (p);
+      for (const char *q = inside; *q != '\0'; q = g_utf8_next_char (q))
         {
-          if (g_utf8_get_char (q) == close && q > start)
-            return g_strndup (start, q - start);
+          if (g_utf8_get_char (q) == close && q > inside)
+            {
+              *start = inside;
+              *end = q;
+              return TRUE;
+            }
         }
     }
 
-  return NULL;
+  return FALSE;
+}
+
+/* Text between the first pair of quotes that opens at a word start, or
+ * NULL. */
+static char *
+find_quoted (const char *text)
+{
+  const char *start;
+  const char *end;
+
+  return find_quoted_span (text, &start, &end) ? g_strndup (start, end - start) : NULL;
 }
 
 static char *
@@ -263,6 +263,38 @@ strip_sentence_end (char *text)
   return text;
 }
 
+/* Where the content to write is in @self->text, as [*start, *end): quoted
+ * text right after a marker ("containing 'a b'"), else all that follows
+ * the marker, else the first quoted text. @quoted says whether the span
+ * is the inside of quotes. */
+static gboolean
+find_content (SimRequest  *self,
+              const char **start,
+              const char **end,
+              gboolean    *quoted)
+{
+  for (guint i = 0; content_markers[i] != NULL; i++)
+    {
+      const char *found = strstr (self->lower, content_markers[i]);
+      const char *rest;
+
+      if (found == NULL)
+        continue;
+
+      rest = self->text + (found - self->lower) + strlen (content_markers[i]);
+      while (g_ascii_isspace (*rest))
+        rest++;
+      if ((*quoted = is_quote (g_utf8_get_char (rest)) && find_quoted_span (rest, start, end)))
+        return TRUE;
+
+      *start = rest;
+      *end = rest + strlen (rest);
+      return TRUE;
+    }
+
+  return (*quoted = find_quoted_span (self->text, start, end));
+}
+
 /**
  * sim_request_content:
  *
@@ -273,28 +305,71 @@ strip_sentence_end (char *text)
 char *
 sim_request_content (SimRequest *self)
 {
-  char *quoted;
+  const char *start;
+  const char *end;
+  gboolean quoted;
+  char *content;
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  for (guint i = 0; content_markers[i] != NULL; i++)
-    {
-      const char *found = strstr (self->lower, content_markers[i]);
-      g_autofree char *rest = NULL;
+  if (!find_content (self, &start, &end, &quoted))
+    return g_strdup ("Hello from the Lingma simulator.");
 
-      if (found == NULL)
-        continue;
+  content = g_strndup (start, end - start);
 
-      rest = g_strstrip (g_strdup (self->text + (found - self->lower) + strlen (content_markers[i])));
-      if (is_quote (g_utf8_get_char (rest)) && (quoted = find_quoted (rest)) != NULL)
-        return quoted;
+  return quoted ? content : strip_sentence_end (content);
+}
 
-      return strip_sentence_end (g_steal_pointer (&rest));
-    }
+static char *
+find_path (const char *text)
+{
+  char *path = find_token (text, is_directory_path);
 
-  quoted = find_quoted (self->text);
+  return path != NULL ? path : find_token (text, is_file_name);
+}
 
-  return quoted != NULL ? quoted : g_strdup ("Hello from the Lingma simulator.");
+/* Whether [@start, @end) is one path-like token: quoted, it names a file
+ * ("read '/tmp/a.txt'"), it is not content. */
+static gboolean
+is_lone_path (const char *start,
+              const char *end)
+{
+  g_autofree char *token = g_strndup (start, end - start);
+
+  for (const char *p = token; *p != '\0'; p++)
+    if (g_ascii_isspace (*p))
+      return FALSE;
+
+  return is_directory_path (token) || is_file_name (token);
+}
+
+/**
+ * sim_request_path:
+ *
+ * Returns: (nullable): the first path-like token: anything with a slash
+ *   first (/tmp/x/notes.txt, ./a.txt), then a bare file name (notes.txt);
+ *   one in the content to write ("write 'a/b' to c.txt") only when there
+ *   is no other
+ */
+char *
+sim_request_path (SimRequest *self)
+{
+  g_autofree char *masked = NULL;
+  const char *start;
+  const char *end;
+  gboolean quoted;
+  char *path;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  masked = g_strdup (self->text);
+  if (find_content (self, &start, &end, &quoted) && !(quoted && is_lone_path (start, end)))
+    memset (masked + (start - self->text), ' ', end - start);
+
+  if ((path = find_path (masked)) != NULL)
+    return path;
+
+  return find_path (self->text);
 }
 
 /* The text after the first of @verbs, e.g. "run ls -la" → "ls -la". */
@@ -334,11 +409,13 @@ text_after_verb (SimRequest         *self,
  * sim_request_command:
  *
  * Returns: the command to run: quoted text, else what follows "run" or
- *   "execute", else `ls -la PATH` for a listing, else the whole request
+ *   "execute", else `ls -la PATH` for a listing, `cat PATH` for a file to
+ *   read, else the whole request
  */
 char *
 sim_request_command (SimRequest *self)
 {
+  g_autofree char *path = NULL;
   char *command;
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -347,12 +424,13 @@ sim_request_command (SimRequest *self)
       (command = text_after_verb (self, run_verbs)) != NULL)
     return command;
 
-  if (find_first_word (self->lower, list_verbs) != NULL)
-    {
-      g_autofree char *path = find_path (self->text);
+  path = sim_request_path (self);
 
-      return g_strdup_printf ("ls -la %s", path != NULL ? path : ".");
-    }
+  if (find_first_word (self->lower, list_verbs) != NULL)
+    return g_strdup_printf ("ls -la %s", path != NULL ? path : ".");
+
+  if (path != NULL && find_first_word (self->lower, read_verbs) != NULL)
+    return g_strdup_printf ("cat %s", path);
 
   return g_strdup (self->text);
 }

@@ -111,6 +111,7 @@ compose_text (const SimBehaviour *behaviour,
   g_autofree char *paragraph = NULL;
   g_autofree char *request = NULL;
   g_autofree char *tool_reply = NULL;
+  char *answer;
 
   if (behaviour->echo)
     return g_strdup (prompt->text);
@@ -123,7 +124,9 @@ compose_text (const SimBehaviour *behaviour,
 
   turn = sim_transcript_latest_user_turn (prompt->text,
                                           contract != NULL ? sim_contract_get_offset (contract) : G_MAXSIZE);
-  if ((tool_reply = sim_tool_result_reply (turn)) != NULL)
+  /* A tool result gets an answer, unless the rules require another call. */
+  tool_reply = sim_tool_result_reply (turn);
+  if (tool_reply != NULL && (contract == NULL || behaviour->plain || !sim_contract_requires_call (contract)))
     return g_steal_pointer (&tool_reply);
 
   paragraph = sim_transcript_first_paragraph (turn);
@@ -135,7 +138,8 @@ compose_text (const SimBehaviour *behaviour,
         return sim_contract_answer_undeclared (contract);
       if (behaviour->badjson)
         return sim_contract_answer_broken (contract, request);
-      return sim_contract_answer (contract, request, behaviour->two_calls ? 2 : 1);
+      if ((answer = sim_contract_answer (contract, request, behaviour->two_calls ? 2 : 1)) != NULL)
+        return answer;
     }
 
   return default_text (model_id, request, prompt);

@@ -32,10 +32,20 @@ typedef struct
   GPtrArray *params;   /* (element-type SimToolParam) */
 } SimTool;
 
+/* What the contract's rules say about calling tools in this reply. */
+typedef enum
+{
+  SIM_CHOICE_AUTO,     /* a call only when the request needs one */
+  SIM_CHOICE_ANY,      /* "This reply must contain at least one action block." */
+  SIM_CHOICE_TOOL,     /* "This reply must call the tool "NAME" with an action block." */
+} SimChoice;
+
 struct _SimContract
 {
-  GPtrArray *tools;    /* (element-type SimTool) */
-  gsize      offset;   /* of the tool list: the transcript ends before it */
+  GPtrArray *tools;        /* (element-type SimTool) */
+  gsize      offset;       /* of the tool list: the transcript ends before it */
+  SimChoice  choice;
+  char      *forced_name;  /* for SIM_CHOICE_TOOL */
 };
 
 /* What a request asks for, and the words that tell which tool does it. */
@@ -225,6 +235,72 @@ parse_tool_list (const char *list)
   return tools;
 }
 
+#define RULE_CALL_TOOL "this reply must call the tool "
+#define RULE_ANY_BLOCK "this reply must contain at least one action block"
+
+/* The tool name after RULE_CALL_TOOL: quoted ("NAME", 'NAME', `NAME`) or
+ * bare. */
+static char *
+parse_forced_name (const char *p)
+{
+  const char *start = p;
+  const char *end;
+
+  if (*p == '"' || *p == '\'' || *p == '`')
+    {
+      start = p + 1;
+      end = strchr (start, *p);
+    }
+  else
+    {
+      end = start;
+      while (is_name_char (*end) && *end != ':')
+        end++;
+    }
+
+  if (end == NULL || end == start)
+    return NULL;
+
+  return g_strndup (start, end - start);
+}
+
+/* The tool_choice rule among the lines of @rules ("- This reply must …",
+ * in any case, perhaps followed by more words); the last one wins. */
+static void
+parse_choice (SimContract *self,
+              const char  *rules)
+{
+  g_auto(GStrv) lines = g_strsplit (rules, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      while (*line == ' ' || *line == '\t')
+        line++;
+      if ((*line == '-' || *line == '*') && line[1] == ' ')
+        line += 2;
+      while (*line == ' ')
+        line++;
+
+      if (g_ascii_strncasecmp (line, RULE_CALL_TOOL, strlen (RULE_CALL_TOOL)) == 0)
+        {
+          char *name = parse_forced_name (line + strlen (RULE_CALL_TOOL));
+
+          if (name == NULL)
+            continue;
+          g_free (self->forced_name);
+          self->forced_name = name;
+          self->choice = SIM_CHOICE_TOOL;
+        }
+      else if (g_ascii_strncasecmp (line, RULE_ANY_BLOCK, strlen (RULE_ANY_BLOCK)) == 0)
+        {
+          g_clear_pointer (&self->forced_name, g_free);
+          self->choice = SIM_CHOICE_ANY;
+        }
+    }
+}
+
 /**
  * sim_contract_parse:
  *
@@ -263,6 +339,10 @@ sim_contract_parse (const char *prompt)
       self->offset = header - prompt;
     }
 
+  /* The rules follow the tool list. */
+  if (self != NULL)
+    parse_choice (self, prompt + self->offset);
+
   return self;
 }
 
@@ -273,6 +353,7 @@ sim_contract_free (SimContract *self)
     return;
 
   g_clear_pointer (&self->tools, g_ptr_array_unref);
+  g_free (self->forced_name);
   g_free (self);
 }
 
@@ -282,6 +363,15 @@ sim_contract_get_offset (SimContract *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->offset;
+}
+
+/* Whether the contract's rules require a call in this reply. */
+gboolean
+sim_contract_requires_call (SimContract *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->choice != SIM_CHOICE_AUTO;
 }
 
 static gboolean
@@ -475,31 +565,61 @@ append_block (GString    *out,
   g_string_append_printf (out, SIM_ACTION_FENCE "\n%s\n```", json);
 }
 
-/**
- * sim_contract_answer:
- * @request_text: the latest user request, without markers
- * @n_calls: 1, or 2 for two calls (to the two best-fitting tools)
- *
- * Returns: the reply: action blocks only, as the contract asks.
- */
-char *
-sim_contract_answer (SimContract *self,
-                     const char  *request_text,
-                     guint        n_calls)
+/* The declared tool called @name; an exact match first, then one that
+ * differs in case. */
+static const SimTool *
+find_tool (SimContract *self,
+           const char  *name)
 {
-  g_autoptr(SimRequest) request = NULL;
-  g_autoptr(GPtrArray) ranked = NULL;
-  GString *out;
+  const SimTool *folded = NULL;
 
-  g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (request_text != NULL, NULL);
+  for (guint i = 0; i < self->tools->len; i++)
+    {
+      const SimTool *tool = g_ptr_array_index (self->tools, i);
 
-  request = sim_request_new (request_text);
-  ranked = rank_tools (self, request);
-  out = g_string_new (NULL);
+      if (g_str_equal (tool->name, name))
+        return tool;
+      if (folded == NULL && g_ascii_strcasecmp (tool->name, name) == 0)
+        folded = tool;
+    }
+
+  return folded;
+}
+
+/* The tools to call, best first; the forced one leads. NULL when no tool
+ * fits @request and the rules do not require a call (nor @must_call):
+ * the reply is plain text then. A forced name the list lacks requires
+ * a call to the best fit. */
+static GPtrArray *
+choose_tools (SimContract *self,
+              SimRequest  *request,
+              gboolean     must_call)
+{
+  g_autoptr(GPtrArray) ranked = rank_tools (self, request);
+  const SimTool *forced = NULL;
+
+  if (self->choice == SIM_CHOICE_TOOL && (forced = find_tool (self, self->forced_name)) != NULL)
+    {
+      g_ptr_array_remove (ranked, (gpointer) forced);
+      g_ptr_array_insert (ranked, 0, (gpointer) forced);
+    }
+  else if (!must_call && self->choice == SIM_CHOICE_AUTO &&
+           score_tool (g_ptr_array_index (ranked, 0), request) == 0)
+    return NULL;
+
+  return g_steal_pointer (&ranked);
+}
+
+static char *
+answer_calls (GPtrArray  *tools,
+              SimRequest *request,
+              guint       n_calls)
+{
+  GString *out = g_string_new (NULL);
+
   for (guint i = 0; i < n_calls; i++)
     {
-      const SimTool *tool = g_ptr_array_index (ranked, MIN (i, ranked->len - 1));
+      const SimTool *tool = g_ptr_array_index (tools, MIN (i, tools->len - 1));
       g_autofree char *json = build_call (tool, request);
 
       append_block (out, json);
@@ -508,38 +628,55 @@ sim_contract_answer (SimContract *self,
   return g_string_free (out, FALSE);
 }
 
+/**
+ * sim_contract_answer:
+ * @request_text: the latest user request, without markers
+ * @n_calls: 1, or 2 for two calls (to the two best-fitting tools)
+ *
+ * Returns: (nullable): the reply, action blocks only, as the contract
+ *   asks; %NULL when no tool fits the request and the rules leave the
+ *   call to the model: a plain-text answer is due.
+ */
+char *
+sim_contract_answer (SimContract *self,
+                     const char  *request_text,
+                     guint        n_calls)
+{
+  g_autoptr(SimRequest) request = NULL;
+  g_autoptr(GPtrArray) tools = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (request_text != NULL, NULL);
+
+  request = sim_request_new (request_text);
+  if ((tools = choose_tools (self, request, FALSE)) == NULL)
+    return NULL;
+
+  return answer_calls (tools, request, n_calls);
+}
+
 char *
 sim_contract_answer_broken (SimContract *self,
-                            const char  *request)
+                            const char  *request_text)
 {
+  g_autoptr(SimRequest) request = NULL;
+  g_autoptr(GPtrArray) tools = NULL;
   g_autofree char *valid = NULL;
   gsize len;
 
   g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (request != NULL, NULL);
+  g_return_val_if_fail (request_text != NULL, NULL);
+
+  request = sim_request_new (request_text);
+  tools = choose_tools (self, request, TRUE);
 
   /* The call without its closing braces: no repair can guess them. */
-  valid = sim_contract_answer (self, request, 1);
+  valid = answer_calls (tools, request, 1);
   len = strlen (valid);
   g_assert (g_str_has_suffix (valid, "}}\n```"));
   memmove (valid + len - strlen ("}}\n```"), "\n```", strlen ("\n```") + 1);
 
   return g_steal_pointer (&valid);
-}
-
-static gboolean
-declares_tool (SimContract *self,
-               const char  *name)
-{
-  for (guint i = 0; i < self->tools->len; i++)
-    {
-      const SimTool *tool = g_ptr_array_index (self->tools, i);
-
-      if (g_ascii_strcasecmp (tool->name, name) == 0)
-        return TRUE;
-    }
-
-  return FALSE;
 }
 
 char *
@@ -549,7 +686,7 @@ sim_contract_answer_undeclared (SimContract *self)
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  while (declares_tool (self, name->str))
+  while (find_tool (self, name->str) != NULL)
     g_string_append (name, "_x");
 
   return g_strdup_printf (SIM_ACTION_FENCE "\n{\"tool\":\"%s\",\"parameters\":{}}\n```", name->str);

@@ -3,6 +3,7 @@
  * Reads a prompt laid out as a transcript ("User: …", "Assistant: …"
  * paragraphs, optionally followed by a tool contract and a trailing
  * "Assistant:") the way a model would: what did the user ask last?
+ * Claude Code's <system-reminder> blocks are context, not the request.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

@@ -264,6 +264,17 @@ class Limits(unittest.TestCase):
         finally:
             proxy.stop()
 
+    def test_deeply_nested_body_is_refused_not_crashing(self):
+        proxy = Proxy(self.sim)
+        try:
+            status, _, body = post_json(proxy.port, "/v1/messages", b"[" * 200000)
+            self.assertEqual(status, 400)
+            self.assertIn("nested", body["error"]["message"])
+            status, _, _ = get_json(proxy.port, "/health")
+            self.assertEqual(status, 200)
+        finally:
+            proxy.stop()
+
     def test_invalid_body_is_400_before_taking_a_slot(self):
         proxy = Proxy(self.sim)
         try:

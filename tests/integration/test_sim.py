@@ -39,9 +39,55 @@ Rules:
 - Use the tools listed under Available tools: above."""
 
 
-def tools_prompt(*turns):
-    """The tools layout: transcript, then the contract, then "Assistant:"."""
-    return "\n\n".join(list(turns) + [CONTRACT, "Assistant:"])
+def tools_prompt(*turns, rule=None):
+    """The tools layout: transcript, then the contract (with an extra rule
+    line), then "Assistant:"."""
+    contract = CONTRACT + "\n" + rule if rule else CONTRACT
+    return "\n\n".join(list(turns) + [contract, "Assistant:"])
+
+
+FORCE_BASH = '- This reply must call the tool "bash" with an action block.'
+ANY_BLOCK = "- This reply must contain at least one action block."
+
+# Claude Code's user turns as the proxy lays them out: context in
+# <system-reminder> blocks first, then the user's words; its system text
+# (which names the tag itself) and the contract follow the transcript.
+CC_REMINDER = """<system-reminder>
+As you answer the user's questions, you can use the following context:
+# claudeMd
+Codebase and user instructions are shown below. Be sure to adhere to these instructions.
+
+Contents of /home/dev/.claude/CLAUDE.md (user's private global instructions for all projects):
+
+Always answer in English. Run ./scripts/check.sh after edits.
+# currentDate
+Today's date is 2025-11-03.
+</system-reminder>"""
+
+CC_CONTRACT = """You are Claude Code, Anthropic's official CLI for Claude.
+
+Tool results and user messages may include <system-reminder> tags. They hold useful information and reminders, see /docs/reminders.md.
+
+---
+
+You can act in the user's environment through the tools described below.
+
+To call a tool, write an action block: the line ```json action, one JSON object naming the tool and its arguments, then the line ```. Exactly this shape:
+```json action
+{"tool":"NAME","parameters":{"key":"value"}}
+```
+
+Available tools:
+- Bash(command: string, timeout?: number, description?: string) - Executes a given bash command in a persistent shell session.
+- Read(file_path: string, offset?: number, limit?: number) - Reads a file from the local filesystem.
+- Write(file_path: string, content: string) - Writes a file to the local filesystem.
+
+Rules:
+- You decide whether this reply needs a tool. If it does, the reply must contain the action block itself, not a description of it."""
+
+
+def cc_prompt(*turns):
+    return "\n\n".join(list(turns) + [CC_CONTRACT, "Assistant:"])
 
 
 def chunks_text(updates, kind="agent_message_chunk"):
@@ -427,8 +473,8 @@ class ReplyTest(SimTestCase):
 
 class ToolTest(SimTestCase):
 
-    def prompt_blocks(self, *turns, markers=""):
-        _, updates, _ = self.run_prompt(tools_prompt(*turns) + markers)
+    def prompt_blocks(self, *turns, rule=None):
+        _, updates, _ = self.run_prompt(tools_prompt(*turns, rule=rule))
         return chunks_text(updates)
 
     def test_read_request_calls_the_read_tool(self):
@@ -515,6 +561,107 @@ class ToolTest(SimTestCase):
     def test_unknown_tool_marker(self):
         text = self.prompt_blocks("User: read /tmp/a.txt [[sim:unknown-tool]]")
         self.assertEqual(action_blocks(text), [{"tool": "sim_unknown_tool", "parameters": {}}])
+
+    def test_trailing_punctuation_is_not_part_of_a_path(self):
+        for words in ("Read /tmp/x/notes.txt.", "Read /tmp/x/notes.txt, then summarise it",
+                      "读取 /tmp/x/notes.txt。"):
+            text = self.prompt_blocks("User: " + words)
+            self.assertEqual(action_blocks(text), [{"tool": "read_file", "parameters": {"path": "/tmp/x/notes.txt"}}],
+                             words)
+
+    def test_a_path_in_the_content_is_not_the_target(self):
+        text = self.prompt_blocks('User: write "see src/main.c" to notes.md')
+        self.assertEqual(action_blocks(text),
+                         [{"tool": "write_file", "parameters": {"content": "see src/main.c", "path": "notes.md"}}])
+        text = self.prompt_blocks("User: create a file named out.txt containing logs/today")
+        self.assertEqual(action_blocks(text),
+                         [{"tool": "write_file", "parameters": {"content": "logs/today", "path": "out.txt"}}])
+        text = self.prompt_blocks("User: show me '/etc/hosts'")
+        self.assertEqual(action_blocks(text), [{"tool": "read_file", "parameters": {"path": "/etc/hosts"}}])
+
+    def test_no_fitting_tool_means_plain_text(self):
+        text = self.prompt_blocks("User: Good morning, how are you?")
+        self.assertEqual(action_blocks(text), [])
+        self.assertIn("You said: Good morning, how are you?", text)
+
+    def test_forced_tool_wins_over_the_best_match(self):
+        text = self.prompt_blocks("User: Please read /tmp/x/notes.txt.", rule=FORCE_BASH)
+        self.assertEqual(action_blocks(text), [{"tool": "bash", "parameters": {"command": "cat /tmp/x/notes.txt"}}])
+
+    def test_forced_tool_rule_in_any_case_with_more_words(self):
+        rule = "* THIS REPLY MUST CALL THE TOOL `Write_File` with an action block, and nothing else."
+        text = self.prompt_blocks("User: run ls -la /tmp", rule=rule)
+        self.assertEqual([b["tool"] for b in action_blocks(text)], ["write_file"])
+        self.assertEqual(action_blocks(text)[0]["parameters"]["path"], "/tmp")
+
+    def test_forced_tool_leads_two_calls(self):
+        text = self.prompt_blocks("User: read /tmp/a.txt [[sim:two-calls]]", rule=FORCE_BASH)
+        self.assertEqual([b["tool"] for b in action_blocks(text)], ["bash", "read_file"])
+
+    def test_an_older_contract_in_the_transcript_forces_nothing(self):
+        text = self.prompt_blocks("User: Good morning. Earlier you were told:\n" + FORCE_BASH)
+        self.assertEqual(action_blocks(text), [])
+
+    def test_any_rule_calls_a_tool_for_small_talk(self):
+        text = self.prompt_blocks("User: Good morning, how are you?", rule=ANY_BLOCK)
+        self.assertEqual(action_blocks(text), [{"tool": "read_file", "parameters": {"path": "README.md"}}])
+        text = self.prompt_blocks("User: Good morning. Please run `date`.", rule=ANY_BLOCK)
+        self.assertEqual(action_blocks(text), [{"tool": "bash", "parameters": {"command": "date"}}])
+
+    def test_a_required_call_follows_a_tool_result(self):
+        turns = ("User: read /tmp/x/notes.txt",
+                 'Assistant: ```json action\n{"tool":"read_file","parameters":{"path":"/tmp/x/notes.txt"}}\n```',
+                 "User: Tool result for call_1 (read_file):\nbuy milk\n\nContinue.")
+        self.assertEqual(self.prompt_blocks(*turns), "The tool returned: buy milk")
+        self.assertEqual([b["tool"] for b in action_blocks(self.prompt_blocks(*turns, rule=ANY_BLOCK))],
+                         ["read_file"])
+        self.assertEqual([b["tool"] for b in action_blocks(self.prompt_blocks(*turns, rule=FORCE_BASH))],
+                         ["bash"])
+
+    def test_plain_marker_beats_a_required_call(self):
+        text = self.prompt_blocks("User: read /tmp/a.txt [[sim:plain]]", rule=FORCE_BASH)
+        self.assertEqual(action_blocks(text), [])
+
+
+class ClaudeCodeTurnTest(SimTestCase):
+
+    def blocks(self, *turns):
+        _, updates, _ = self.run_prompt(cc_prompt(*turns))
+        return action_blocks(chunks_text(updates))
+
+    def test_read_after_a_reminder(self):
+        words = "Read the file /tmp/cc-test-abc/notes.txt and tell me what it says."
+        expected = [{"tool": "Read", "parameters": {"file_path": "/tmp/cc-test-abc/notes.txt"}}]
+        # On the next line, after a blank line, and after several reminders.
+        self.assertEqual(self.blocks("User: " + CC_REMINDER + "\n" + words), expected)
+        self.assertEqual(self.blocks("User: " + CC_REMINDER + "\n\n" + words), expected)
+        self.assertEqual(self.blocks("User: " + CC_REMINDER + "\n<system-reminder>\nplan mode is off\n"
+                                     "</system-reminder>\n" + words), expected)
+
+    def test_write_after_a_reminder(self):
+        words = 'Create a file /tmp/cc-test-abc/out.txt containing "hello world"'
+        self.assertEqual(self.blocks("User: " + CC_REMINDER + "\n" + words),
+                         [{"tool": "Write", "parameters": {"file_path": "/tmp/cc-test-abc/out.txt",
+                                                           "content": "hello world"}}])
+
+    def test_unclosed_reminder_ends_with_its_paragraph(self):
+        self.assertEqual(self.blocks("User: <system-reminder>\nsee /etc/motd\n\nRead /tmp/cc/a.txt"),
+                         [{"tool": "Read", "parameters": {"file_path": "/tmp/cc/a.txt"}}])
+
+    def test_reminder_after_a_tool_result(self):
+        # The proxy shows a message's tool results first, then its text.
+        text = chunks_text(self.run_prompt(cc_prompt(
+            "User: " + CC_REMINDER + "\nRead /tmp/cc/a.txt",
+            'Assistant: ```json action\n{"tool":"Read","parameters":{"file_path":"/tmp/cc/a.txt"}}\n```',
+            "User: Tool result for toolu_01:\n1\tsecret 42\n<system-reminder>\nWhenever you read a file, "
+            "consider whether it is malware.\n</system-reminder>\n\nContinue.",
+            "User: <system-reminder>\nThe TodoWrite tool hasn't been used recently.\n</system-reminder>"))[1])
+        self.assertEqual(text, "The tool returned: 1\tsecret 42")
+
+    def test_you_said_quotes_the_words_only(self):
+        _, updates, _ = self.run_prompt("User: " + CC_REMINDER + "\n\nPlease greet Bob\n\nAssistant:")
+        text = chunks_text(updates)
+        self.assertTrue(text.endswith("You said: Please greet Bob"), text)
 
 
 class FrameLogTest(SimTestCase):
