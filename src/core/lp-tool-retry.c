@@ -164,6 +164,21 @@ find_needle (const char         *lower,
   return NULL;
 }
 
+static gboolean
+calls_tool (const LpToolParse *parse,
+            const char        *name)
+{
+  for (guint i = 0; i < parse->calls->len; i++)
+    {
+      const LpToolCall *call = g_ptr_array_index (parse->calls, i);
+
+      if (g_strcmp0 (call->name, name) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static LpToolRetryReason
 decide (const LpChatRequest  *request,
         const LpToolParse    *parse,
@@ -173,6 +188,11 @@ decide (const LpChatRequest  *request,
   g_autoptr(GString) lower = NULL;
 
   *needle = NULL;
+
+  /* A call to another tool does not satisfy a forced one. */
+  if (request->tool_choice == LP_TOOL_CHOICE_TOOL && parse->calls->len > 0 &&
+      !calls_tool (parse, request->tool_choice_name))
+    return LP_TOOL_RETRY_FORCED;
 
   if (parse->calls->len > 0 ||
       request->tool_choice == LP_TOOL_CHOICE_NONE ||

@@ -143,6 +143,10 @@ test_reason_rules (void)
   request->tool_choice = LP_TOOL_CHOICE_TOOL;
   request->tool_choice_name = g_strdup ("Bash");
   assert_reason (request, "Memory looks fine.", LP_TOOL_RETRY_FORCED, NULL);
+  assert_reason (request, call, LP_TOOL_RETRY_NONE, NULL);
+  /* Calling another declared tool is not what was forced. */
+  assert_reason (request, "```json action\n{\"tool\":\"Read\",\"parameters\":{\"path\":\"/a\"}}\n```",
+                 LP_TOOL_RETRY_FORCED, NULL);
 
   request->tool_choice = LP_TOOL_CHOICE_AUTO;
   assert_reason (request, broken, LP_TOOL_RETRY_INVALID, NULL);
