@@ -62,9 +62,15 @@ handle_health (LpServer          *server,
   LpProxy *proxy = user_data;
   LpConfig *config = lp_proxy_get_config (proxy);
   LpBackend *backend = lp_proxy_get_backend (proxy);
-  gboolean connected = lp_ipc_client_get_state (lp_backend_get_client (backend)) == LP_IPC_STATE_CONNECTED;
+  LpIpcState state = lp_ipc_client_get_state (lp_backend_get_client (backend));
+  gboolean connected = state == LP_IPC_STATE_CONNECTED;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
+
+  /* A health check counts as a use: a Lingma that came up after the
+   * proxy is picked up without waiting for the first chat. */
+  if (state == LP_IPC_STATE_FAILED || state == LP_IPC_STATE_DISCONNECTED)
+    lp_backend_start (backend);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "ok");

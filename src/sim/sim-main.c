@@ -36,12 +36,16 @@ static const char description[] =
   "chat/deleteSessionById, config/queryModels.\n"
   "\n"
   "Replies: \"Hello from the Lingma simulator (model ID). You said: ...\", quoting\n"
-  "the first paragraph of the latest user turn and describing attached images.\n"
+  "the first paragraph of the latest user turn (without <system-reminder> blocks)\n"
+  "and describing attached images.\n"
   "When the prompt carries a tool contract (the ```json action format and an\n"
   "\"Available tools:\" list of NAME(param: type, opt?: type) lines), the reply is\n"
   "one action block for the tool that best fits the request, with arguments taken\n"
-  "from its words; when the latest user turn starts with \"Tool result for ID:\" or\n"
-  "\"Tool error for ID:\", the reply quotes the first paragraph of that output.\n"
+  "from its words, or plain text when no tool fits; when the latest user turn\n"
+  "starts with \"Tool result for ID:\" or \"Tool error for ID:\", the reply quotes\n"
+  "the first paragraph of that output. A rule line \"This reply must call the tool\n"
+  "\"NAME\" ...\" or \"This reply must contain at least one action block\" after\n"
+  "the tool list makes the reply call NAME, or some tool, in any case.\n"
   "\n";
 
 typedef struct

@@ -207,6 +207,20 @@ class Reconnect(unittest.TestCase):
             proxy.stop()
             sim.stop()
 
+    def test_lingma_started_after_the_proxy_is_picked_up(self):
+        proxy = Proxy(start=False)
+        try:
+            proxy.start()
+            self.assertNotEqual(lingma_state(proxy)["state"], "connected")
+            sim = Sim(["--info-file", proxy.info_file_path()])
+            try:
+                wait_until(lambda: lingma_state(proxy)["state"] == "connected", timeout=10,
+                           what="connected once Lingma appeared")
+            finally:
+                sim.stop()
+        finally:
+            proxy.stop()
+
     def test_models_answer_503_while_lingma_is_down(self):
         port_holder = socket.socket()
         port_holder.bind(("127.0.0.1", 0))
