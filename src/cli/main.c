@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <locale.h>
 #include <stdio.h>
 
@@ -35,15 +36,15 @@ on_ipc_state (LpIpcClient *client,
   switch (lp_ipc_client_get_state (client))
     {
     case LP_IPC_STATE_CONNECTED:
-      g_printerr ("Connected to Lingma at %s (found via %s)\n",
-                  lp_ipc_client_get_url (client), source ? source : "unknown");
+      g_printerr (_("Connected to Lingma at %s (found via %s)\n"),
+                  lp_ipc_client_get_url (client), source ? source : _("unknown"));
       break;
 
     case LP_IPC_STATE_FAILED:
-      g_printerr ("Lingma is not reachable: %s\n"
-                  "  Start the Lingma plugin (JetBrains) or the Lingma desktop runtime, or run the\n"
-                  "  simulator for a demo: lingma-sim --port 36510, then pass --ws-url ws://127.0.0.1:36510/\n"
-                  "  The proxy keeps retrying in the background.\n",
+      g_printerr (_("Lingma is not reachable: %s\n"
+                    "  Start the Lingma plugin (JetBrains) or the Lingma desktop runtime, or run the\n"
+                    "  simulator for a demo: lingma-sim --port 36510, then pass --ws-url ws://127.0.0.1:36510/\n"
+                    "  The proxy keeps retrying in the background.\n"),
                   lp_ipc_client_get_last_error (client));
       break;
 
@@ -64,11 +65,12 @@ run_discover (LpConfig *config)
 
   if (result == NULL)
     {
-      g_print ("not found: %s\n", error->message);
+      g_print (_("not found: %s\n"), error->message);
       return 1;
     }
 
-  g_print ("%s (from %s)\n", result->endpoint, result->description);
+  /* Translators: the WebSocket URL, then where it was found. */
+  g_print (_("%s (from %s)\n"), result->endpoint, result->description);
   return 0;
 }
 
@@ -98,15 +100,19 @@ main (int    argc,
   LpBackend *backend;
 
   setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   if (has_flag (argc, argv, "--help") || has_flag (argc, argv, "-h"))
     {
       g_autofree char *help = lp_config_help_text ();
-      g_print ("Usage: lingma-ipc-proxy [OPTION…]\n\n"
-               "Serves Tongyi Lingma's local IPC as OpenAI and Anthropic HTTP APIs.\n\n"
-               "%s\n"
-               "  --discover   print where Lingma would be found, then exit (1 if nowhere)\n"
-               "  --version    print the version, then exit\n", help);
+      g_print ("%s\n\n%s\n\n%s\n  --discover   %s\n  --version    %s\n",
+               _("Usage: lingma-ipc-proxy [OPTION…]"),
+               _("Serves Tongyi Lingma's local IPC as OpenAI and Anthropic HTTP APIs."),
+               help,
+               _("print where Lingma would be found, then exit (1 if nowhere)"),
+               _("print the version, then exit"));
       return 0;
     }
 
@@ -144,6 +150,7 @@ main (int    argc,
       return 1;
     }
 
+  /* Not translated: scripts and the test harness read the address from this line. */
   g_print ("lingma-ipc-proxy listening on %s\n", lp_proxy_get_base_url (proxy));
   fflush (stdout);
 
@@ -153,7 +160,7 @@ main (int    argc,
   g_main_loop_run (loop);
 
   lp_proxy_stop (proxy);
-  g_printerr ("lingma-ipc-proxy stopped\n");
+  g_printerr (_("lingma-ipc-proxy stopped\n"));
 
   return 0;
 }

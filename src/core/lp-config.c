@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "lp-config.h"
@@ -85,37 +86,37 @@ typedef struct
   const char *flag;         /* without the leading "--" */
   const char *metavar;
   KeyKind     kind;
-  const char *expected;     /* replaces the generated "expected …" text */
-  const char *default_text; /* replaces the property default in --help */
+  const char *expected;     /* replaces the generated "expected …" text; N_() */
+  const char *default_text; /* replaces the property default in --help; N_() */
 } KeyInfo;
 
 static const KeyInfo keys [N_PROPS] = {
   [PROP_HOST] = { "host", "LINGMA_PROXY_HOST", "host", "ADDRESS", KIND_NONEMPTY },
   [PROP_PORT] = { "port", "LINGMA_PROXY_PORT", "port", "PORT", KIND_UINT,
-                  "an integer from 1 to 65535, or 0 for any free port" },
+                  N_("an integer from 1 to 65535, or 0 for any free port") },
   [PROP_TRANSPORT] = { "transport", "LINGMA_PROXY_TRANSPORT", "transport", "TRANSPORT", KIND_ENUM },
   [PROP_WEBSOCKET_URL] = { "websocket_url", "LINGMA_PROXY_WS_URL", "ws-url", "URL", KIND_WS_URL },
   [PROP_PIPE] = { "pipe", "LINGMA_IPC_PIPE", "pipe", "PIPE", KIND_STRING },
   [PROP_MODE] = { "mode", "LINGMA_PROXY_MODE", "mode", "MODE", KIND_ENUM },
   [PROP_SHELL_TYPE] = { "shell_type", "LINGMA_PROXY_SHELL_TYPE", "shell-type", "SHELL", KIND_NONEMPTY,
-                        NULL, "the name of $SHELL, else bash" },
+                        NULL, N_("the name of $SHELL, else bash") },
   [PROP_SESSION_MODE] = { "session_mode", "LINGMA_PROXY_SESSION_MODE", "session-mode", "MODE", KIND_ENUM },
   [PROP_TIMEOUT] = { "timeout", "LINGMA_PROXY_TIMEOUT_SECONDS", "timeout", "SECONDS", KIND_UINT },
   [PROP_CWD] = { "cwd", "LINGMA_PROXY_CWD", "cwd", "DIR", KIND_PATH,
-                 NULL, "the current directory" },
+                 NULL, N_("the current directory") },
   [PROP_CURRENT_FILE_PATH] = { "current_file_path", "LINGMA_PROXY_CURRENT_FILE_PATH", "current-file-path",
                                "PATH", KIND_STRING },
   [PROP_MODEL] = { "model", "LINGMA_PROXY_MODEL", "model", "MODEL", KIND_STRING },
   [PROP_MODEL_ALIASES] = { "model_aliases", "LINGMA_PROXY_MODEL_ALIASES", "model-alias", "NAME=TARGET",
-                           KIND_ALIASES, NULL, "none" },
+                           KIND_ALIASES, NULL, N_("none") },
   [PROP_MAX_CONCURRENT] = { "max_concurrent", "LINGMA_PROXY_MAX_CONCURRENT", "max-concurrent", "N", KIND_UINT },
   [PROP_MAX_QUEUE] = { "max_queue", "LINGMA_PROXY_MAX_QUEUE", "max-queue", "N", KIND_UINT },
   [PROP_QUEUE_TIMEOUT] = { "queue_timeout", "LINGMA_PROXY_QUEUE_TIMEOUT_SECONDS", "queue-timeout", "SECONDS",
                            KIND_UINT },
   [PROP_BODY_LIMIT] = { "body_limit", "LINGMA_PROXY_BODY_LIMIT", "body-limit", "BYTES", KIND_UINT64,
-                        "a byte count from 1024 (1 KiB) to 1073741824 (1 GiB)" },
+                        N_("a byte count from 1024 (1 KiB) to 1073741824 (1 GiB)") },
   [PROP_MAX_FRAME_SIZE] = { "max_frame_size", "LINGMA_PROXY_MAX_FRAME_SIZE", "max-frame-size", "BYTES",
-                            KIND_UINT64, "a byte count from 65536 (64 KiB) to 1073741824 (1 GiB)" },
+                            KIND_UINT64, N_("a byte count from 65536 (64 KiB) to 1073741824 (1 GiB)") },
   [PROP_PING_INTERVAL] = { "ping_interval", "LINGMA_PROXY_PING_INTERVAL", "ping-interval", "SECONDS",
                            KIND_UINT },
   [PROP_KEEPALIVE_INTERVAL] = { "keepalive_interval", "LINGMA_PROXY_KEEPALIVE_INTERVAL", "keepalive-interval",
@@ -125,7 +126,7 @@ static const KeyInfo keys [N_PROPS] = {
   [PROP_STORE_MAX_RECORDS] = { "store_max_records", "LINGMA_PROXY_STORE_MAX_RECORDS", "store-max-records", "N",
                                KIND_UINT },
   [PROP_STORE_MAX_BYTES] = { "store_max_bytes", "LINGMA_PROXY_STORE_MAX_BYTES", "store-max-bytes", "BYTES",
-                             KIND_UINT64, "a byte count from 1048576 (1 MiB) to 4294967296 (4 GiB)" },
+                             KIND_UINT64, N_("a byte count from 1048576 (1 MiB) to 4294967296 (4 GiB)") },
   [PROP_IMAGE_DIR] = { "image_dir", "LINGMA_PROXY_IMAGE_DIR", "image-dir", "DIR", KIND_OPTIONAL_PATH },
   [PROP_API_KEY] = { "api_key", "LINGMA_PROXY_API_KEY", "api-key", "KEY", KIND_STRING },
 };
@@ -336,7 +337,7 @@ expected_text (guint prop)
   GParamSpec *pspec = properties[prop];
 
   if (keys[prop].expected != NULL)
-    return g_strdup (keys[prop].expected);
+    return g_strdup (_(keys[prop].expected));
 
   switch (keys[prop].kind)
     {
@@ -345,34 +346,43 @@ expected_text (guint prop)
         GParamSpecUInt *uspec = G_PARAM_SPEC_UINT (pspec);
 
         if (g_str_equal (keys[prop].metavar, "SECONDS"))
-          return g_strdup_printf ("a number of seconds from %u to %u", uspec->minimum, uspec->maximum);
-        return g_strdup_printf ("an integer from %u to %u", uspec->minimum, uspec->maximum);
+          return g_strdup_printf (_("a number of seconds from %u to %u"), uspec->minimum, uspec->maximum);
+        return g_strdup_printf (_("an integer from %u to %u"), uspec->minimum, uspec->maximum);
       }
 
     case KIND_ENUM:
       {
         GEnumClass *klass = G_PARAM_SPEC_ENUM (pspec)->enum_class;
-        GString *text = g_string_new (NULL);
+        char *text = g_strdup (klass->values[0].value_nick);
 
-        for (guint i = 0; i < klass->n_values; i++)
+        /* One value at a time, so translators see whole phrases, not separators. */
+        for (guint i = 1; i < klass->n_values; i++)
           {
-            if (i > 0)
-              g_string_append (text, i + 1 == klass->n_values ? " or " : ", ");
-            g_string_append (text, klass->values[i].value_nick);
+            const char *nick = klass->values[i].value_nick;
+            char *joined;
+
+            if (i + 1 == klass->n_values)
+              /* Translators: the last of the accepted values, "agent or chat". */
+              joined = g_strdup_printf (_("%s or %s"), text, nick);
+            else
+              /* Translators: joins accepted values before the last, "auto, websocket". */
+              joined = g_strdup_printf (_("%s, %s"), text, nick);
+            g_free (text);
+            text = joined;
           }
-        return g_string_free (text, FALSE);
+        return text;
       }
 
     case KIND_BOOL:
-      return g_strdup ("true or false (or 1/0, yes/no, on/off)");
+      return g_strdup (_("true or false (or 1/0, yes/no, on/off)"));
     case KIND_NONEMPTY:
-      return g_strdup ("a non-empty string");
+      return g_strdup (_("a non-empty string"));
     case KIND_PATH:
-      return g_strdup ("a non-empty path");
+      return g_strdup (_("a non-empty path"));
     case KIND_WS_URL:
-      return g_strdup ("a ws:// or wss:// URL with a host");
+      return g_strdup (_("a ws:// or wss:// URL with a host"));
     case KIND_ALIASES:
-      return g_strdup ("NAME=TARGET pairs separated by commas");
+      return g_strdup (_("NAME=TARGET pairs separated by commas"));
     case KIND_STRING:
     case KIND_OPTIONAL_PATH:
     case KIND_UINT64:
@@ -391,8 +401,9 @@ invalid_value (guint        prop,
   g_autofree char *quoted = quote_value (value);
   g_autofree char *expected = expected_text (prop);
 
+  /* Translators: the key, the value, where it came from, what is accepted. */
   g_set_error (error, LP_ERROR, LP_ERROR_CONFIG,
-               "invalid %s \"%s\" (from %s): expected %s",
+               _("invalid %s \"%s\" (from %s): expected %s"),
                keys[prop].key, quoted, origin, expected);
   return FALSE;
 }
@@ -610,9 +621,9 @@ json_type_name (JsonNode *node)
   switch (json_node_get_node_type (node))
     {
     case JSON_NODE_OBJECT:
-      return "an object";
+      return _("an object");
     case JSON_NODE_ARRAY:
-      return "an array";
+      return _("an array");
     case JSON_NODE_NULL:
       return "null";
     case JSON_NODE_VALUE:
@@ -623,13 +634,13 @@ json_type_name (JsonNode *node)
   switch (json_node_get_value_type (node))
     {
     case G_TYPE_STRING:
-      return "a string";
+      return _("a string");
     case G_TYPE_BOOLEAN:
-      return "a boolean";
+      return _("a boolean");
     case G_TYPE_INT64:
-      return "an integer";
+      return _("an integer");
     default:
-      return "a number";
+      return _("a number");
     }
 }
 
@@ -640,8 +651,9 @@ wrong_json_type (const char  *path,
                  JsonNode    *node,
                  GError     **error)
 {
+  /* Translators: the path, the key, the JSON type wanted, the type found. */
   g_set_error (error, LP_ERROR, LP_ERROR_CONFIG,
-               "config file %s: key \"%s\" must be %s, not %s",
+               _("config file %s: key \"%s\" must be %s, not %s"),
                path, keys[prop].key, wanted, json_type_name (node));
   return FALSE;
 }
@@ -665,7 +677,7 @@ config_state_apply_json (ConfigState  *state,
         char number[32];
 
         if (value_type != G_TYPE_INT64)
-          return wrong_json_type (path, prop, "an integer", node, error);
+          return wrong_json_type (path, prop, _("an integer"), node, error);
         /* Through text, so file, environment and flags share one range check. */
         g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, json_node_get_int (node));
         return config_state_apply (state, prop, number, source, origin, error);
@@ -673,7 +685,7 @@ config_state_apply_json (ConfigState  *state,
 
     case KIND_BOOL:
       if (value_type != G_TYPE_BOOLEAN)
-        return wrong_json_type (path, prop, "a boolean", node, error);
+        return wrong_json_type (path, prop, _("a boolean"), node, error);
       return config_state_apply (state, prop, json_node_get_boolean (node) ? "true" : "false",
                                  source, origin, error);
 
@@ -686,7 +698,7 @@ config_state_apply_json (ConfigState  *state,
         JsonNode *target;
 
         if (object == NULL)
-          return wrong_json_type (path, prop, "an object of strings", node, error);
+          return wrong_json_type (path, prop, _("an object of strings"), node, error);
 
         json_object_iter_init (&iter, object);
         while (json_object_iter_next (&iter, &name, &target))
@@ -695,8 +707,9 @@ config_state_apply_json (ConfigState  *state,
               {
                 g_autofree char *quoted = quote_value (name);
 
+                /* Translators: the path, the key, the alias name, the JSON type found. */
                 g_set_error (error, LP_ERROR, LP_ERROR_CONFIG,
-                             "config file %s: key \"%s\" must be an object of strings, but \"%s\" is %s",
+                             _("config file %s: key \"%s\" must be an object of strings, but \"%s\" is %s"),
                              path, keys[prop].key, quoted, json_type_name (target));
                 return FALSE;
               }
@@ -715,7 +728,7 @@ config_state_apply_json (ConfigState  *state,
     case KIND_WS_URL:
     default:
       if (value_type != G_TYPE_STRING)
-        return wrong_json_type (path, prop, "a string", node, error);
+        return wrong_json_type (path, prop, _("a string"), node, error);
       return config_state_apply (state, prop, json_node_get_string (node), source, origin, error);
     }
 }
@@ -738,7 +751,8 @@ config_state_apply_file (ConfigState  *state,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *source = g_strdup_printf ("file %s", path);
-  g_autofree char *origin = g_strdup_printf ("config file %s", path);
+  /* Translators: where a bad value came from, in "(from config file PATH)". */
+  g_autofree char *origin = g_strdup_printf (_("config file %s"), path);
   JsonNode *root;
   JsonObject *object;
   gsize length;
@@ -751,20 +765,20 @@ config_state_apply_file (ConfigState  *state,
       switch (local_error->code)
         {
         case G_FILE_ERROR_NOENT:
-          reason = "no such file";
+          reason = _("no such file");
           break;
         case G_FILE_ERROR_ACCES:
         case G_FILE_ERROR_PERM:
-          reason = "permission denied";
+          reason = _("permission denied");
           break;
         case G_FILE_ERROR_ISDIR:
-          reason = "is a directory";
+          reason = _("is a directory");
           break;
         default:
           reason = local_error->message;
           break;
         }
-      g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, "config file %s: cannot be read: %s", path, reason);
+      g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, _("config file %s: cannot be read: %s"), path, reason);
       return FALSE;
     }
 
@@ -775,7 +789,7 @@ config_state_apply_file (ConfigState  *state,
       const char *what = strstr (local_error->message, "Parse error: ");
 
       what = what != NULL ? what + strlen ("Parse error: ") : local_error->message;
-      g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, "config file %s: malformed JSON at line %u: %s",
+      g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, _("config file %s: malformed JSON at line %u: %s"),
                    path, line, what);
       return FALSE;
     }
@@ -783,8 +797,8 @@ config_state_apply_file (ConfigState  *state,
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, "config file %s: expected a JSON object, found %s",
-                   path, root == NULL ? "nothing" : json_type_name (root));
+      g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, _("config file %s: expected a JSON object, found %s"),
+                   path, root == NULL ? _("nothing") : json_type_name (root));
       return FALSE;
     }
 
@@ -883,7 +897,7 @@ parse_flags (const char * const  *argv,
         {
           g_autofree char *quoted = quote_value (arg);
 
-          g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, "unexpected argument \"%s\" (see --help)", quoted);
+          g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, _("unexpected argument \"%s\" (see --help)"), quoted);
           return FALSE;
         }
 
@@ -902,7 +916,7 @@ parse_flags (const char * const  *argv,
             {
               g_autofree char *quoted = quote_value (name);
 
-              g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, "unknown flag \"--%s\" (see --help)", quoted);
+              g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, _("unknown flag \"--%s\" (see --help)"), quoted);
               return FALSE;
             }
         }
@@ -915,7 +929,7 @@ parse_flags (const char * const  *argv,
           /* A following flag is not a value: "--model --port 1" lacks one. */
           if (argv[i + 1] == NULL || g_str_has_prefix (argv[i + 1], "--"))
             {
-              g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, "flag --%s needs a value", name);
+              g_set_error (error, LP_ERROR, LP_ERROR_CONFIG, _("flag --%s needs a value"), name);
               return FALSE;
             }
           value = g_strdup (argv[++i]);
@@ -925,7 +939,7 @@ parse_flags (const char * const  *argv,
         {
           if (*value == '\0')
             {
-              g_set_error_literal (error, LP_ERROR, LP_ERROR_CONFIG, "flag --config needs a value");
+              g_set_error_literal (error, LP_ERROR, LP_ERROR_CONFIG, _("flag --config needs a value"));
               return FALSE;
             }
           g_free (*config_path);
@@ -1161,7 +1175,7 @@ lp_config_save (LpConfig    *self,
       int errsv = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "cannot create %s: %s", dir, g_strerror (errsv));
+                   _("cannot create %s: %s"), dir, g_strerror (errsv));
       return FALSE;
     }
 
@@ -1183,7 +1197,7 @@ default_text (guint prop)
   const GValue *value = g_param_spec_get_default_value (properties[prop]);
 
   if (keys[prop].default_text != NULL)
-    return g_strdup (keys[prop].default_text);
+    return g_strdup (_(keys[prop].default_text));
 
   switch (keys[prop].kind)
     {
@@ -1205,7 +1219,7 @@ default_text (guint prop)
       {
         const char *text = g_value_get_string (value);
 
-        return g_strdup (text != NULL && *text != '\0' ? text : "none");
+        return g_strdup (text != NULL && *text != '\0' ? text : _("none"));
       }
     }
 }
@@ -1216,14 +1230,15 @@ lp_config_help_text (void)
   g_autoptr(GTypeClass) klass = g_type_class_ref (LP_TYPE_CONFIG);
   GString *help = g_string_new (NULL);
 
-  g_string_append (help,
-                   "Each setting comes from, in rising precedence: its default, the config\n"
-                   "file (under the key shown), its environment variable, its flag\n"
-                   "(--flag VALUE or --flag=VALUE).\n"
-                   "\n"
-                   "  --config FILE\n"
-                   "      JSON config file. [LINGMA_PROXY_CONFIG; default ./" CONFIG_FILE_NAME ",\n"
-                   "      else $XDG_CONFIG_HOME/lingma-ipc-proxy/config.json, if they exist]\n");
+  g_string_append_printf (help, "%s\n\n  --config FILE\n      ",
+                          _("Each setting comes from, in rising precedence: its default, the config\n"
+                            "file (under the key shown), its environment variable, its flag\n"
+                            "(--flag VALUE or --flag=VALUE)."));
+  /* Translators: keep the indentation of the second line; %s is the file name. */
+  g_string_append_printf (help, _("JSON config file. [LINGMA_PROXY_CONFIG; default ./%s,\n"
+                                  "      else $XDG_CONFIG_HOME/lingma-ipc-proxy/config.json, if they exist]"),
+                          CONFIG_FILE_NAME);
+  g_string_append_c (help, '\n');
 
   for (guint i = 1; i < N_PROPS; i++)
     {
@@ -1232,9 +1247,10 @@ lp_config_help_text (void)
       /* A boolean flag alone means true, so its value is optional. */
       g_string_append_printf (help, keys[i].kind == KIND_BOOL ? "  --%s[=%s]\n" : "  --%s %s\n",
                               keys[i].flag, keys[i].metavar);
-      g_string_append_printf (help, "      %s\n      [key %s; %s; default %s]\n",
-                              g_param_spec_get_blurb (properties[i]),
-                              keys[i].key, keys[i].env, dflt);
+      g_string_append_printf (help, "      %s\n      ", _(g_param_spec_get_blurb (properties[i])));
+      /* Translators: the config file key, the environment variable, the default value. */
+      g_string_append_printf (help, _("[key %s; %s; default %s]"), keys[i].key, keys[i].env, dflt);
+      g_string_append_c (help, '\n');
     }
 
   return g_string_free (help, FALSE);
@@ -1503,106 +1519,107 @@ lp_config_class_init (LpConfigClass *klass)
   object_class->get_property = lp_config_get_property;
   object_class->set_property = lp_config_set_property;
 
+  /* Blurbs are --help text: marked here, translated by lp_config_help_text(). */
   properties[PROP_HOST] =
     g_param_spec_string ("host", "Host",
-                         "Address to listen on.",
+                         N_("Address to listen on."),
                          "127.0.0.1", flags);
   properties[PROP_PORT] =
     g_param_spec_uint ("port", "Port",
-                       "TCP port to listen on; 0 picks any free port.",
+                       N_("TCP port to listen on; 0 picks any free port."),
                        0, 65535, 8095, flags);
   properties[PROP_TRANSPORT] =
     g_param_spec_enum ("transport", "Transport",
-                       "How to reach Lingma: auto, websocket (or ws) or pipe (Windows).",
+                       N_("How to reach Lingma: auto, websocket (or ws) or pipe (Windows)."),
                        LP_TYPE_TRANSPORT, LP_TRANSPORT_AUTO, flags);
   properties[PROP_WEBSOCKET_URL] =
     g_param_spec_string ("websocket-url", "WebSocket URL",
-                         "Lingma's ws:// URL; empty finds it from Lingma's info file.",
+                         N_("Lingma's ws:// URL; empty finds it from Lingma's info file."),
                          "", flags);
   properties[PROP_PIPE] =
     g_param_spec_string ("pipe", "Pipe",
-                         "Lingma's named pipe (Windows); empty finds it.",
+                         N_("Lingma's named pipe (Windows); empty finds it."),
                          "", flags);
   properties[PROP_MODE] =
     g_param_spec_enum ("mode", "Mode",
-                       "Lingma chat mode: agent or chat.",
+                       N_("Lingma chat mode: agent or chat."),
                        LP_TYPE_MODE, LP_MODE_AGENT, flags);
   properties[PROP_SHELL_TYPE] =
     g_param_spec_string ("shell-type", "Shell type",
-                         "Shell named to Lingma.",
+                         N_("Shell named to Lingma."),
                          "bash", flags);
   properties[PROP_SESSION_MODE] =
     g_param_spec_enum ("session-mode", "Session mode",
-                       "Lingma sessions per request: auto, fresh or reuse.",
+                       N_("Lingma sessions per request: auto, fresh or reuse."),
                        LP_TYPE_SESSION_MODE, LP_SESSION_MODE_AUTO, flags);
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", "Timeout",
-                       "Seconds a request may take, from 1 to 86400.",
+                       N_("Seconds a request may take, from 1 to 86400."),
                        1, 86400, 300, flags);
   properties[PROP_CWD] =
     g_param_spec_string ("cwd", "Working directory",
-                         "Workspace directory sent to Lingma.",
+                         N_("Workspace directory sent to Lingma."),
                          NULL, flags);
   properties[PROP_CURRENT_FILE_PATH] =
     g_param_spec_string ("current-file-path", "Current file",
-                         "File reported to Lingma as open.",
+                         N_("File reported to Lingma as open."),
                          "", flags);
   properties[PROP_MODEL] =
     g_param_spec_string ("model", "Default model",
-                         "Model for requests naming one Lingma does not know; empty lets Lingma pick.",
+                         N_("Model for requests naming one Lingma does not know; empty lets Lingma pick."),
                          "", flags);
   properties[PROP_MODEL_ALIASES] =
     g_param_spec_boxed ("model-aliases", "Model aliases",
-                        "Maps a client's model name to a Lingma model; the flag repeats, the variable "
-                        "takes NAME=TARGET,NAME2=TARGET2 and the file an object.",
+                        N_("Maps a client's model name to a Lingma model; the flag repeats, the variable "
+                           "takes NAME=TARGET,NAME2=TARGET2 and the file an object."),
                         G_TYPE_HASH_TABLE, flags);
   properties[PROP_MAX_CONCURRENT] =
     g_param_spec_uint ("max-concurrent", "Concurrent requests",
-                       "Chat requests run at once, from 1 to 16.",
+                       N_("Chat requests run at once, from 1 to 16."),
                        1, 16, 4, flags);
   properties[PROP_MAX_QUEUE] =
     g_param_spec_uint ("max-queue", "Queue length",
-                       "Chat requests waiting for a slot, from 0 to 1024; more are refused.",
+                       N_("Chat requests waiting for a slot, from 0 to 1024; more are refused."),
                        0, 1024, 8, flags);
   properties[PROP_QUEUE_TIMEOUT] =
     g_param_spec_uint ("queue-timeout", "Queue timeout",
-                       "Seconds a request may wait for a slot, from 1 to 3600.",
+                       N_("Seconds a request may wait for a slot, from 1 to 3600."),
                        1, 3600, 30, flags);
   properties[PROP_BODY_LIMIT] =
     g_param_spec_uint64 ("body-limit", "Body limit",
-                         "Largest request body in bytes, from 1 KiB to 1 GiB.",
+                         N_("Largest request body in bytes, from 1 KiB to 1 GiB."),
                          1024, G_GUINT64_CONSTANT (1) << 30, 64 << 20, flags);
   properties[PROP_MAX_FRAME_SIZE] =
     g_param_spec_uint64 ("max-frame-size", "Largest IPC frame",
-                         "Largest message from Lingma in bytes, from 64 KiB to 1 GiB.",
+                         N_("Largest message from Lingma in bytes, from 64 KiB to 1 GiB."),
                          64 << 10, G_GUINT64_CONSTANT (1) << 30, 64 << 20, flags);
   properties[PROP_PING_INTERVAL] =
     g_param_spec_uint ("ping-interval", "Ping interval",
-                       "Seconds between WebSocket pings to Lingma, from 1 to 300.",
+                       N_("Seconds between WebSocket pings to Lingma, from 1 to 300."),
                        1, 300, 15, flags);
   properties[PROP_KEEPALIVE_INTERVAL] =
     g_param_spec_uint ("keepalive-interval", "Keep-alive interval",
-                       "Seconds between keep-alives on idle SSE streams, from 1 to 60.",
+                       N_("Seconds between keep-alives on idle SSE streams, from 1 to 60."),
                        1, 60, 15, flags);
   properties[PROP_DEBUG_REQUESTS] =
     g_param_spec_boolean ("debug-requests", "Debug requests",
-                          "Serve recorded requests on /debug/requests to local clients; a bare flag means true.",
+                          N_("Serve recorded requests on /debug/requests to local clients; a bare flag means true."),
                           FALSE, flags);
   properties[PROP_STORE_MAX_RECORDS] =
     g_param_spec_uint ("store-max-records", "Stored requests",
-                       "Request records kept, from 1 to 100000.",
+                       N_("Request records kept, from 1 to 100000."),
                        1, 100000, 500, flags);
   properties[PROP_STORE_MAX_BYTES] =
     g_param_spec_uint64 ("store-max-bytes", "Store size",
-                         "Bytes of request records kept, from 1 MiB to 4 GiB.",
+                         N_("Bytes of request records kept, from 1 MiB to 4 GiB."),
                          1 << 20, G_GUINT64_CONSTANT (4) << 30, 256 << 20, flags);
   properties[PROP_IMAGE_DIR] =
     g_param_spec_string ("image-dir", "Image directory",
-                         "The only directory local image paths may name; empty refuses them.",
+                         N_("The only directory local image paths may name; empty refuses them."),
                          "", flags);
   properties[PROP_API_KEY] =
     g_param_spec_string ("api-key", "API key",
-                         "Key clients must send; empty accepts any client.",
+                         N_("Key clients must send; empty accepts any client."),
                          "", flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);

@@ -256,6 +256,9 @@ parse_forced_name (const char *p)
       end = start;
       while (is_name_char (*end) && *end != ':')
         end++;
+      /* "… the tool NAME." */
+      while (end > start && end[-1] == '.')
+        end--;
     }
 
   if (end == NULL || end == start)

@@ -138,7 +138,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   reason = lp_tool_retry_reason (request, parse);
   if (parse->calls->len > 0)
-    g_assert_cmpint (reason, ==, LP_TOOL_RETRY_NONE);
+    {
+      gboolean forced_elsewhere = request->tool_choice == LP_TOOL_CHOICE_TOOL;
+
+      for (guint i = 0; i < parse->calls->len; i++)
+        if (g_strcmp0 (((LpToolCall *) g_ptr_array_index (parse->calls, i))->name,
+                       request->tool_choice_name) == 0)
+          forced_elsewhere = FALSE;
+
+      /* Calls end the retries, unless none of them is the forced tool. */
+      g_assert_cmpint (reason, ==, forced_elsewhere ? LP_TOOL_RETRY_FORCED : LP_TOOL_RETRY_NONE);
+    }
   if (reason == LP_TOOL_RETRY_REFUSAL || reason == LP_TOOL_RETRY_MISSED)
     g_assert_nonnull (lp_tool_retry_matched_needle (request, parse));
   else
