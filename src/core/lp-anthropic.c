@@ -216,24 +216,14 @@ parse_tool_use (JsonObject  *block,
   g_autofree char *name = NULL;
   g_autoptr(JsonNode) arguments = NULL;
   const char *id = NULL;
-  JsonNode *input;
 
   if (!lp_json_get_string (block, where, "id", &id, error) ||
       !lp_json_require_name (block, where, "name", &name, error))
     return FALSE;
 
-  input = lp_json_get_member (block, "input");
-  if (input == NULL)
-    arguments = lp_json_parse_arguments ("");
-  else if (JSON_NODE_HOLDS_OBJECT (input))
-    arguments = json_node_ref (input);
-  else if (lp_json_node_is_string (input))
-    arguments = lp_json_parse_arguments (json_node_get_string (input));
-  else
-    {
-      lp_json_error (error, where, "input", "expected an object");
-      return FALSE;
-    }
+  arguments = lp_json_get_arguments (block, where, "input", "an object", error);
+  if (arguments == NULL)
+    return FALSE;
 
   g_ptr_array_add (calls, lp_tool_call_new (id, name, arguments));
   return TRUE;

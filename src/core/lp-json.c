@@ -392,6 +392,31 @@ lp_json_parse_arguments (const char *text)
   return node;
 }
 
+JsonNode *
+lp_json_get_arguments (JsonObject  *object,
+                       const char  *where,
+                       const char  *member,
+                       const char  *expected,
+                       GError     **error)
+{
+  JsonNode *raw;
+
+  g_return_val_if_fail (object != NULL, NULL);
+  g_return_val_if_fail (member != NULL, NULL);
+  g_return_val_if_fail (expected != NULL, NULL);
+
+  raw = lp_json_get_member (object, member);
+  if (raw == NULL)
+    return lp_json_parse_arguments ("");
+  if (JSON_NODE_HOLDS_OBJECT (raw))
+    return json_node_ref (raw);
+  if (lp_json_node_is_string (raw))
+    return lp_json_parse_arguments (json_node_get_string (raw));
+
+  lp_json_error (error, where, member, "expected %s", expected);
+  return NULL;
+}
+
 void
 lp_json_join_text (GString    *joined,
                    const char *text,

@@ -110,6 +110,15 @@ JsonNode  *lp_json_parse_body      (const char   *data,
  * is not lost. */
 JsonNode  *lp_json_parse_arguments (const char   *text);
 
+/* Tool-call arguments as both dialects send them: absent, an object, or a
+ * string holding JSON (see lp_json_parse_arguments()). Anything else is
+ * an error at @where.@member saying "expected @expected". */
+JsonNode  *lp_json_get_arguments   (JsonObject   *object,
+                                    const char   *where,
+                                    const char   *member,
+                                    const char   *expected,
+                                    GError      **error);
+
 /* Appends @text, trimmed, to @joined with @separator before it unless
  * @joined is empty. Blank pieces are skipped. */
 void       lp_json_join_text       (GString      *joined,

@@ -206,7 +206,6 @@ parse_tool_calls (JsonObject  *message,
       JsonNode *node = json_array_get_element (array, i);
       JsonObject *call;
       JsonObject *function = NULL;
-      JsonNode *raw;
       const char *id = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -230,25 +229,10 @@ parse_tool_calls (JsonObject  *message,
       if (!lp_json_require_name (function, function_where, "name", &name, error))
         return FALSE;
 
-      raw = lp_json_get_member (function, "arguments");
-      if (raw == NULL)
-        {
-          arguments = lp_json_parse_arguments ("");
-        }
-      else if (JSON_NODE_HOLDS_OBJECT (raw))
-        {
-          /* Not what the spec says, but some clients send the object itself. */
-          arguments = json_node_ref (raw);
-        }
-      else if (lp_json_node_is_string (raw))
-        {
-          arguments = lp_json_parse_arguments (json_node_get_string (raw));
-        }
-      else
-        {
-          lp_json_error (error, function_where, "arguments", "expected a string");
-          return FALSE;
-        }
+      /* The spec says a string; some clients send the object itself. */
+      arguments = lp_json_get_arguments (function, function_where, "arguments", "a string", error);
+      if (arguments == NULL)
+        return FALSE;
 
       g_ptr_array_add (calls, lp_tool_call_new (id, name, arguments));
     }
