@@ -146,6 +146,60 @@ def proc_cpu_ns(pid):
     return total
 
 
+def machine_busy():
+    """(busy, total) jiffies of all CPUs from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    total = sum(fields[:8])
+    return total - idle, total
+
+
+def self_cpu_ns():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return int((r.ru_utime + r.ru_stime) * 1e9)
+
+
+class LoadMeter:
+    """How busy the machine was because of processes other than this script,
+    the proxy and the simulator (other builds and tests share the 2 CPUs)."""
+
+    def __init__(self, pids):
+        self.pids = pids
+        self.start()
+
+    def _ours(self):
+        return sum(proc_cpu_ns(pid) for pid in self.pids) + self_cpu_ns()
+
+    def start(self):
+        self.busy0, self.total0 = machine_busy()
+        self.ours0 = self._ours()
+
+    def other_share(self):
+        """Other processes' CPU, as a share of all CPUs, since start()."""
+        busy, total = machine_busy()
+        hz = os.sysconf("SC_CLK_TCK")
+        if total == self.total0:
+            return 0.0
+        busy_ns = (busy - self.busy0) * 1e9 / hz
+        total_ns = (total - self.total0) * 1e9 / hz
+        return max(0.0, (busy_ns - (self._ours() - self.ours0)) / total_ns)
+
+
+def wait_quiet(max_wait, threshold=0.10):
+    """Waits (at most max_wait s) for a 0.5 s window in which the machine
+    is less than threshold busy; returns (seconds waited, last busy share)."""
+    t0 = time.monotonic()
+    share = 1.0
+    while True:
+        b0, t0_ = machine_busy()
+        time.sleep(0.5)
+        b1, t1_ = machine_busy()
+        share = (b1 - b0) / max(1, t1_ - t0_)
+        if share < threshold or time.monotonic() - t0 >= max_wait:
+            return time.monotonic() - t0, share
+
+
 # ----- the direct IPC client -----
 
 class Direct:
@@ -400,6 +454,10 @@ def main():
     parser.add_argument("--health-requests", type=int, default=20000)
     parser.add_argument("--health-threads", type=int, default=4)
     parser.add_argument("--wrk-seconds", type=int, default=5, help="wrk run length if wrk is installed; 0: skip")
+    parser.add_argument("--soak", type=int, default=100,
+                        help="2 MiB non-streaming requests sent after the timed runs, for RSS growth (default 100)")
+    parser.add_argument("--quiet-wait", type=float, default=20,
+                        help="before each size, wait up to this many seconds for the machine to be idle (default 20)")
     parser.add_argument("--max-seconds", type=float, default=900, help="give up after this long")
     parser.add_argument("--json", help="write raw samples and summaries here")
     parser.add_argument("--profile", metavar="SIZE",
@@ -410,8 +468,8 @@ def main():
     args = parser.parse_args()
 
     if args.quick:
-        args.iterations, args.iterations_large, args.warmup = 6, 3, 2
-        args.health_requests, args.wrk_seconds = 3000, 2
+        args.iterations, args.iterations_large, args.warmup = 10, 4, 2
+        args.health_requests, args.wrk_seconds, args.soak, args.quiet_wait = 3000, 2, 10, 2
 
     os.environ.setdefault("LP_SIM_BIN", os.path.join(args.build_dir, "src", "sim", "lingma-sim"))
     os.environ.setdefault("LP_PROXY_BIN", os.path.join(args.build_dir, "src", "cli", "lingma-ipc-proxy"))
@@ -476,19 +534,23 @@ def main():
                 time.sleep(0.005)
 
             order = ["direct", "stream", "nonstream"]
-            print("%-7s body %8d B, prompt %8d B: %d warm-up + %d rounds ..." % (
-                name, len(http_bodies[True]), len(prompt_rest), args.warmup, rounds), flush=True)
+            waited, idle_share = wait_quiet(args.quiet_wait)
+            print("%-7s body %8d B, prompt %8d B: %d warm-up + %d rounds (machine %.0f%% busy before) ..." % (
+                name, len(http_bodies[True]), len(prompt_rest), args.warmup, rounds, 100 * idle_share),
+                flush=True)
             for i in range(args.warmup):
                 budget.check()
                 for kind in order:
                     one(kind, False)
             sim_cpu0 = proc_cpu_ns(sim.pid)
+            load = LoadMeter([proxy.pid, sim.pid])
             for i in range(rounds):
                 budget.check()
                 gc.collect()
                 for j in range(3):
                     one(order[(i + j) % 3], True)
             cpu["sim"] = proc_cpu_ns(sim.pid) - sim_cpu0
+            other_load = load.other_share()
             for k in cpu:
                 cpu_total[k] += cpu[k]
             if not (texts.get("direct") == texts.get("stream") == texts.get("nonstream")):
@@ -508,6 +570,7 @@ def main():
                 "proxy_cpu_ms_per_request": cpu["proxy"] / 1e6 / (2 * rounds),
                 # The simulator serves 3 turns a round (direct, stream, non-stream).
                 "sim_cpu_ms_per_turn": cpu["sim"] / 1e6 / (3 * rounds),
+                "other_load_share": other_load,
                 "samples": {k: [{kk: vv for kk, vv in s.items()} for s in v] for k, v in samples.items()},
             }
             results["sizes"][name] = summary
@@ -515,6 +578,21 @@ def main():
         gc.enable()
         memory["after_chat"] = {"proxy": proc_status(proxy.pid), "sim": proc_status(sim.pid)}
         direct.close()
+
+        # Soak: many large requests, to see whether RSS settles or keeps growing.
+        if args.soak > 0:
+            soak_body = json.dumps(bodies.body_for_size(2 * 1024 * 1024, stream=False)).encode()
+            rss_trace = []
+            for i in range(args.soak):
+                budget.check()
+                http_post(proxy.port, "/v1/messages", soak_body, budget, False)
+                if (i + 1) % max(1, args.soak // 5) == 0:
+                    rss_trace.append((i + 1, proc_status(proxy.pid)["VmRSS"]))
+            memory["after_soak"] = {"proxy": proc_status(proxy.pid), "sim": proc_status(sim.pid)}
+            memory["soak_requests"] = args.soak
+            memory["soak_rss_trace"] = rss_trace
+            print("\nsoak: %d x 2 MiB non-streaming; proxy VmRSS (kB) after n requests: %s" % (
+                args.soak, ", ".join("%d: %d" % t for t in rss_trace)), flush=True)
 
         # /health
         budget.check()
@@ -589,13 +667,15 @@ def print_size(name, s):
     print("  stream first byte p50 %.3f ms; connect p50 %.3f ms; direct session/new p50 %.3f ms; "
           "set_model RTT p50 %.3f ms" % (s["stream_byte"]["p50"], s["stream_conn"]["p50"],
                                         s["direct_new"]["p50"], s["direct_set_model_rtt"]["p50"]))
-    print("  CPU: proxy %.3f ms/request, sim %.3f ms/turn" % (s["proxy_cpu_ms_per_request"],
-                                                             s["sim_cpu_ms_per_turn"]), flush=True)
+    print("  CPU: proxy %.3f ms/request, sim %.3f ms/turn; other processes used %.0f%% of the CPUs meanwhile" % (
+        s["proxy_cpu_ms_per_request"], s["sim_cpu_ms_per_turn"], 100 * s["other_load_share"]), flush=True)
 
 
 def print_memory(memory):
     print("\nmemory (kB)          proxy VmRSS  VmHWM   sim VmRSS  VmHWM")
-    for phase in ("idle", "after_chat", "after_health"):
+    for phase in ("idle", "after_chat", "after_soak", "after_health"):
+        if phase not in memory:
+            continue
         p, s = memory[phase]["proxy"], memory[phase]["sim"]
         print("  %-18s %10d %7d   %9d %7d" % (phase, p["VmRSS"], p["VmHWM"], s["VmRSS"], s["VmHWM"]))
     print("  proxy open fds after the load: %d" % memory["proxy_fds_after"])
