@@ -701,9 +701,9 @@ handle_frame (LpIpcClient *self,
   gsize len;
   const char *data = g_bytes_get_data (body, &len);
 
-  if (!lp_json_nesting_within (data, len, LP_JSON_MAX_DEPTH))
+  if (lp_json_check_shape (data, len, LP_JSON_MAX_DEPTH) != LP_JSON_SHAPE_OK)
     {
-      g_warning ("Dropping a Lingma IPC frame nested deeper than %u levels", LP_JSON_MAX_DEPTH);
+      g_warning ("Dropping a Lingma IPC frame that is not one JSON value nested at most %u deep", LP_JSON_MAX_DEPTH);
       return;
     }
 

@@ -235,16 +235,27 @@ lp_json_get_array (JsonObject  *object,
   return TRUE;
 }
 
-/* Whether @data nests arrays and objects at most @max_depth deep,
- * counting brackets outside strings. Unbalanced input is left for the
- * parser to reject. */
-gboolean
-lp_json_nesting_within (const char *data,
-                gsize       length,
-                guint       max_depth)
+static gboolean
+is_blank (const char *data,
+          gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isspace (data[i]))
+      return FALSE;
+
+  return TRUE;
+}
+
+LpJsonShape
+lp_json_check_shape (const char *data,
+                     gsize       length,
+                     guint       max_depth)
 {
   gboolean in_string = FALSE;
+  gboolean closed = FALSE;
   guint depth = 0;
+
+  g_return_val_if_fail (data != NULL || length == 0, LP_JSON_SHAPE_NOT_SINGLE);
 
   for (gsize i = 0; i < length; i++)
     {
@@ -256,19 +267,32 @@ lp_json_nesting_within (const char *data,
             i++;
           else if (c == '"')
             in_string = FALSE;
+          continue;
         }
-      else if (c == '"')
+
+      if (depth == 0 && !g_ascii_isspace (c))
+        {
+          /* Only one container, and nothing but space around it. */
+          if (closed || (c != '{' && c != '['))
+            return LP_JSON_SHAPE_NOT_SINGLE;
+        }
+
+      if (c == '"')
         in_string = TRUE;
       else if (c == '[' || c == '{')
         {
           if (++depth > max_depth)
-            return FALSE;
+            return LP_JSON_SHAPE_TOO_DEEP;
         }
       else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
+        {
+          if (--depth == 0)
+            closed = TRUE;
+        }
     }
 
-  return TRUE;
+  /* An unbalanced container is left for the parser to reject. */
+  return depth > 0 || closed ? LP_JSON_SHAPE_OK : LP_JSON_SHAPE_NOT_SINGLE;
 }
 
 JsonNode *
@@ -282,11 +306,24 @@ lp_json_parse_body (const char  *data,
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
-  if (!lp_json_nesting_within (data, length, LP_JSON_MAX_DEPTH))
+  switch (lp_json_check_shape (data, length, LP_JSON_MAX_DEPTH))
     {
+    case LP_JSON_SHAPE_TOO_DEEP:
       lp_json_error (error, NULL, "request body", "invalid JSON (nested deeper than %u levels)",
                      LP_JSON_MAX_DEPTH);
       return NULL;
+
+    case LP_JSON_SHAPE_NOT_SINGLE:
+      if (!is_blank (data, length))
+        {
+          lp_json_error (error, NULL, "request body", "invalid JSON (expected one object or array)");
+          return NULL;
+        }
+      break;
+
+    case LP_JSON_SHAPE_OK:
+    default:
+      break;
     }
 
   parser = json_parser_new ();
@@ -372,7 +409,7 @@ lp_json_parse_arguments (const char *text)
   g_return_val_if_fail (text != NULL, NULL);
 
   parser = json_parser_new ();
-  if (lp_json_nesting_within (text, strlen (text), LP_JSON_MAX_DEPTH) &&
+  if (lp_json_check_shape (text, strlen (text), LP_JSON_MAX_DEPTH) == LP_JSON_SHAPE_OK &&
       json_parser_load_from_data (parser, text, -1, NULL))
     {
       root = json_parser_get_root (parser);

@@ -91,9 +91,18 @@ gboolean   lp_json_require_name    (JsonObject   *object,
  * dozen levels. */
 #define LP_JSON_MAX_DEPTH 256
 
-/* TRUE when @data nests arrays and objects at most @max_depth deep: run
- * it before handing outside bytes to json-glib. */
-gboolean   lp_json_nesting_within  (const char   *data,
+typedef enum
+{
+  LP_JSON_SHAPE_OK,
+  LP_JSON_SHAPE_TOO_DEEP,
+  LP_JSON_SHAPE_NOT_SINGLE,
+} LpJsonShape;
+
+/* Checks outside bytes before json-glib sees them: one object or array,
+ * nested at most @max_depth deep, with only space around it. json-glib
+ * 1.6 overflows its stack on deep nesting and leaks the values that
+ * follow a first complete one. */
+LpJsonShape lp_json_check_shape    (const char   *data,
                                     gsize         length,
                                     guint         max_depth);
 

@@ -389,7 +389,7 @@ lp_redact_body (const char *body,
     return g_strndup (body, len);
 
   parser = json_parser_new ();
-  if (lp_json_nesting_within (body, len, LP_JSON_MAX_DEPTH) &&
+  if (lp_json_check_shape (body, len, LP_JSON_MAX_DEPTH) == LP_JSON_SHAPE_OK &&
       json_parser_load_from_data (parser, body, len, NULL))
     {
       g_autoptr(JsonNode) root = json_parser_steal_root (parser);

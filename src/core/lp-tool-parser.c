@@ -349,7 +349,7 @@ parse_object (const char *text)
 {
   JsonNode *node;
 
-  if (!is_single_object (text) || !lp_json_nesting_within (text, strlen (text), LP_JSON_MAX_DEPTH))
+  if (!is_single_object (text) || lp_json_check_shape (text, strlen (text), LP_JSON_MAX_DEPTH) != LP_JSON_SHAPE_OK)
     return NULL;
 
   node = json_from_string (text, NULL);

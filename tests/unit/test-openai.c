@@ -196,6 +196,21 @@ test_json_parse_body (void)
   g_assert_cmpstr (error->message, ==, "request body: invalid JSON (empty)");
   g_clear_error (&error);
 
+  /* json-glib 1.6 leaks the values after a first complete one. */
+  node = lp_json_parse_body ("1e999{\"model\":\"x\"}", 19, &error);
+  g_assert_null (node);
+  g_assert_cmpstr (error->message, ==, "request body: invalid JSON (expected one object or array)");
+  g_clear_error (&error);
+
+  node = lp_json_parse_body ("{}  {}", 6, &error);
+  g_assert_null (node);
+  g_assert_cmpstr (error->message, ==, "request body: invalid JSON (expected one object or array)");
+  g_clear_error (&error);
+
+  node = lp_json_parse_body ("\"text\"", 6, &error);
+  g_assert_null (node);
+  g_clear_error (&error);
+
   node = lp_json_parse_body ("{\"a\":", 5, &error);
   g_assert_null (node);
   g_assert_error (error, LP_ERROR, LP_ERROR_INVALID_REQUEST);
