@@ -31,16 +31,22 @@ on_ipc_state (LpIpcClient *client,
               GParamSpec  *pspec,
               LpBackend   *backend)
 {
+  /* Reconnection retries would otherwise repeat the advice every time. */
+  static gboolean outage_reported;
   const char *source = lp_backend_get_endpoint_source (backend);
 
   switch (lp_ipc_client_get_state (client))
     {
     case LP_IPC_STATE_CONNECTED:
+      outage_reported = FALSE;
       g_printerr (_("Connected to Lingma at %s (found via %s)\n"),
                   lp_ipc_client_get_url (client), source ? source : _("unknown"));
       break;
 
     case LP_IPC_STATE_FAILED:
+      if (outage_reported)
+        break;
+      outage_reported = TRUE;
       g_printerr (_("Lingma is not reachable: %s\n"
                     "  Start the Lingma plugin (JetBrains) or the Lingma desktop runtime, or run the\n"
                     "  simulator for a demo: lingma-sim --port 36510, then pass --ws-url ws://127.0.0.1:36510/\n"

@@ -373,7 +373,7 @@ on_warm_connected (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   if (!lp_ipc_client_connect_finish (LP_IPC_CLIENT (object), result, &error))
-    g_message ("Lingma is not reachable yet: %s", error->message);
+    g_debug ("Lingma is not reachable yet: %s", error->message);
 }
 
 /* Connects in the background; requests arriving before that simply wait
