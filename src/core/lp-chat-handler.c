@@ -17,7 +17,6 @@
 #include "lp-dialect.h"
 #include "lp-error.h"
 #include "lp-json.h"
-#include "lp-tokens.h"
 
 #define UNREACHABLE_HINT \
   " — is Lingma running? Start the Lingma plugin (JetBrains or the Lingma desktop runtime), " \
@@ -25,9 +24,6 @@
 
 /* How often a stream checks whether it has been quiet for too long. */
 #define KEEPALIVE_TICK_MS 250
-
-/* Rough per-image cost; images are sent as files, not text. */
-#define IMAGE_TOKEN_ESTIMATE 1600
 
 typedef struct
 {
@@ -80,36 +76,6 @@ exchange_unref (LpChatExchange *ex)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LpChatExchange, exchange_unref)
-
-static gint64
-estimate_request_tokens (const LpChatRequest *request)
-{
-  gint64 total = lp_estimate_tokens (request->system);
-
-  for (guint i = 0; i < request->messages->len; i++)
-    {
-      const LpMessage *message = g_ptr_array_index (request->messages, i);
-
-      total += lp_estimate_tokens (message->text) + 4;
-      total += (gint64) message->images->len * IMAGE_TOKEN_ESTIMATE;
-      for (guint j = 0; j < message->tool_calls->len; j++)
-        {
-          g_autofree char *arguments = lp_tool_call_dup_arguments_json (g_ptr_array_index (message->tool_calls, j));
-          total += lp_estimate_tokens (arguments);
-        }
-    }
-
-  for (guint i = 0; i < request->tools->len; i++)
-    {
-      const LpToolDef *tool = g_ptr_array_index (request->tools, i);
-      g_autofree char *schema = tool->input_schema ? json_to_string (tool->input_schema, FALSE) : NULL;
-
-      total += lp_estimate_tokens (tool->name) + lp_estimate_tokens (tool->description) +
-               lp_estimate_tokens (schema);
-    }
-
-  return total;
-}
 
 static void
 stop_watches (LpChatExchange *ex)
@@ -299,7 +265,7 @@ begin_stream (LpChatExchange *ex)
   /* Sent chunks need not stay in memory; the record keeps a capped copy. */
   soup_message_body_set_accumulate (soup_server_message_get_response_body (ex->msg), FALSE);
 
-  ex->stream = ex->codec->stream_new (request, model, estimate_request_tokens (request));
+  ex->stream = ex->codec->stream_new (request, model, lp_chat_run_get_input_tokens (ex->run));
   ex->stream->klass->begin (ex->stream, events);
   write_events (ex, events);
 

@@ -9,6 +9,7 @@
 
 #include "lp-chat-request.h"
 #include "lp-json.h"
+#include "lp-tokens.h"
 
 LpImage *
 lp_image_new (const char *media_type,
@@ -211,6 +212,46 @@ lp_chat_request_find_tool (const LpChatRequest *request,
     }
 
   return NULL;
+}
+
+/* Rough per-image cost; images reach Lingma as files, not text. */
+#define IMAGE_TOKEN_ESTIMATE 1600
+
+/* One estimate per request, so a stream's message_start and its final
+ * usage agree. It counts the tool schemas whole, which errs high. */
+gint64
+lp_chat_request_estimate_tokens (const LpChatRequest *request)
+{
+  gint64 total;
+
+  g_return_val_if_fail (request != NULL, 0);
+
+  total = lp_estimate_tokens (request->system) + lp_estimate_tokens (request->output_format);
+
+  for (guint i = 0; i < request->messages->len; i++)
+    {
+      const LpMessage *message = g_ptr_array_index (request->messages, i);
+
+      /* A few tokens of role and framing per turn. */
+      total += lp_estimate_tokens (message->text) + 4;
+      total += (gint64) message->images->len * IMAGE_TOKEN_ESTIMATE;
+      for (guint j = 0; j < message->tool_calls->len; j++)
+        {
+          g_autofree char *arguments = lp_tool_call_dup_arguments_json (g_ptr_array_index (message->tool_calls, j));
+          total += lp_estimate_tokens (arguments);
+        }
+    }
+
+  for (guint i = 0; i < request->tools->len; i++)
+    {
+      const LpToolDef *tool = g_ptr_array_index (request->tools, i);
+      g_autofree char *schema = tool->input_schema ? lp_json_to_string (tool->input_schema) : NULL;
+
+      total += lp_estimate_tokens (tool->name) + lp_estimate_tokens (tool->description) +
+               lp_estimate_tokens (schema);
+    }
+
+  return total;
 }
 
 LpChatResult *

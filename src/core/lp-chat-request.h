@@ -129,6 +129,7 @@ void           lp_chat_request_free     (LpChatRequest     *request);
 gboolean       lp_chat_request_has_tool_history (const LpChatRequest *request);
 const LpToolDef *lp_chat_request_find_tool (const LpChatRequest *request,
                                             const char          *name);
+gint64         lp_chat_request_estimate_tokens (const LpChatRequest *request);
 
 LpChatResult  *lp_chat_result_new       (void);
 void           lp_chat_result_free      (LpChatResult      *result);

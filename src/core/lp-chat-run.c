@@ -425,7 +425,6 @@ on_session_opened (GObject      *object,
       return;
     }
 
-  self->input_tokens = lp_estimate_tokens (self->prompt);
   start_turn (self, self->prompt, NULL);
 }
 
@@ -605,6 +604,7 @@ lp_chat_run_new (LpBackend     *backend,
   self->backend = g_object_ref (backend);
   self->request = request;
   self->tools_active = lp_tools_active (request) && request->tool_choice != LP_TOOL_CHOICE_NONE;
+  self->input_tokens = lp_chat_request_estimate_tokens (request);
 
   for (guint i = 0; request->stop != NULL && request->stop[i] != NULL; i++)
     self->holdback = MAX (self->holdback, strlen (request->stop[i]) > 0 ? strlen (request->stop[i]) - 1 : 0);

@@ -150,7 +150,7 @@ prepare_body (LpRequestRecord *self,
 {
   g_autofree char *redacted = lp_redact_body (body, len, LP_REDACT_BASE64_THRESHOLD);
   gsize redacted_len = strlen (redacted);
-  GString *out;
+  g_autofree char *marker = NULL;
   gsize cut;
 
   if (!g_utf8_validate_len (redacted, redacted_len, NULL))
@@ -166,11 +166,13 @@ prepare_body (LpRequestRecord *self,
     return g_steal_pointer (&redacted);
 
   cut = utf8_cut (redacted, self->body_cap, redacted[self->body_cap]);
-  out = g_string_new_len (redacted, cut);
-  g_string_append_printf (out, TRUNCATION_MARKER, (guint64) (redacted_len - cut));
+  marker = g_strdup_printf (TRUNCATION_MARKER, (guint64) (redacted_len - cut));
   set_truncated (self);
 
-  return g_string_free (out, FALSE);
+  /* An exact-size copy: a GString would round up to the next power of
+   * two and hold twice what the store accounts for. */
+  redacted[cut] = '\0';
+  return g_strconcat (redacted, marker, NULL);
 }
 
 static void

@@ -324,38 +324,62 @@ append_signature (GString         *out,
     }
 }
 
-/* One line: white space collapsed, cut at a word boundary. */
+static gboolean
+is_description_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* One line: white space collapsed, cut at a word boundary. Descriptions
+ * run to kilobytes (Claude Code's do), so only what is kept is scanned. */
 static char *
 short_description (const char *description)
 {
-  g_auto(GStrv) words = g_strsplit_set (description, " \t\r\n", -1);
   GString *out = g_string_new (NULL);
+  const char *p = description;
+  glong chars = 0;
 
-  for (guint i = 0; words[i] != NULL; i++)
+  while (*p != '\0')
     {
-      glong length;
+      const char *word;
+      glong word_chars;
+      gsize bytes;
 
-      /* Empty, or a list bullet opening the description. */
-      if (*words[i] == '\0' || (out->len == 0 && (strcmp (words[i], "-") == 0 || strcmp (words[i], "*") == 0)))
+      while (is_description_space (*p))
+        p++;
+      if (*p == '\0')
+        break;
+
+      word = p;
+      while (*p != '\0' && !is_description_space (*p))
+        p++;
+      bytes = p - word;
+
+      /* A list bullet opening the description. */
+      if (out->len == 0 && bytes == 1 && (*word == '-' || *word == '*'))
         continue;
 
-      length = g_utf8_strlen (out->str, -1) + (out->len ? 1 : 0) + g_utf8_strlen (words[i], -1);
-      if (length > DESCRIPTION_MAX_CHARS)
+      word_chars = g_utf8_strlen (word, bytes);
+      if (chars + (out->len ? 1 : 0) + word_chars > DESCRIPTION_MAX_CHARS)
         {
           if (out->len == 0)
             {
               /* One word longer than the limit: cut inside it. */
-              const char *end = g_utf8_offset_to_pointer (words[i], DESCRIPTION_MAX_CHARS);
+              const char *end = g_utf8_offset_to_pointer (word, DESCRIPTION_MAX_CHARS);
 
-              g_string_append_len (out, words[i], end - words[i]);
+              g_string_append_len (out, word, end - word);
             }
           g_string_append (out, "…");
           break;
         }
 
       if (out->len)
-        g_string_append_c (out, ' ');
-      g_string_append (out, words[i]);
+        {
+          g_string_append_c (out, ' ');
+          chars++;
+        }
+      g_string_append_len (out, word, bytes);
+      chars += word_chars;
     }
 
   return g_string_free (out, FALSE);

@@ -358,6 +358,18 @@ class Responses(unittest.TestCase):
         status, _, body = post_json(self.proxy.port, "/v1/messages", anthropic("[[sim:large=4000]] go", max_tokens=10))
         self.assertEqual(body["stop_reason"], "max_tokens")
 
+    def test_input_tokens_agree_between_stream_and_body(self):
+        body = anthropic("How many tokens is this? " * 40, system="You are terse.",
+                         tools=[{"name": "Read", "description": "Read a file",
+                                 "input_schema": {"type": "object",
+                                                  "properties": {"file_path": {"type": "string"}}}}])
+        body["messages"][0]["content"] = "[[sim:plain]] " + body["messages"][0]["content"]
+        _, _, reply = post_json(self.proxy.port, "/v1/messages", body)
+        _, _, text = sse_request(self.proxy.port, "/v1/messages", dict(body, stream=True))
+        start = [e["json"] for e in parse_sse(text) if e["event"] == "message_start"][0]
+        self.assertGreater(reply["usage"]["input_tokens"], 100)
+        self.assertEqual(start["message"]["usage"]["input_tokens"], reply["usage"]["input_tokens"])
+
     def test_count_tokens(self):
         base = {"model": "x", "messages": [{"role": "user", "content": "hello world"}]}
         status, _, small = post_json(self.proxy.port, "/v1/messages/count_tokens?beta=true", base)

@@ -6,10 +6,10 @@
 """Proxy overhead benchmark. Prints numbers; asserts nothing about timing.
 
     meson setup /tmp/b-bench --buildtype=release && meson compile -C /tmp/b-bench
-    /usr/bin/python3 tools/bench/overhead.py --build-dir /tmp/b-bench           # ~3-5 min
+    /usr/bin/python3 tools/bench/overhead.py --build-dir /tmp/b-bench           # ~30 s on a quiet machine
     /usr/bin/python3 tools/bench/overhead.py --build-dir /tmp/b-bench --quick   # < 1 min
     ... --json /tmp/bench.json     (raw samples and summaries as JSON as well)
-    ... --profile 2MiB             (perf record the proxy serving that size, then perf report)
+    ... --profile 2MiB [--profiler callgrind]   (profile the proxy serving that size)
 
 What it does (loopback only, every loop bounded in count and by --max-seconds):
 
@@ -31,9 +31,11 @@ What it does (loopback only, every loop bounded in count and by --max-seconds):
    The timers start before session/new (direct) and before connect() (proxy).
    Outside the timed window the direct client also times one session/set_model round
    trip, the one IPC call the proxy makes that the direct client does not.
-3. /health: a fixed number of GET requests from a few Python threads (one connection
+3. A soak of --soak 2 MiB requests (RSS growth), then one streaming request with and one
+   without tools against a slow simulator ([[sim:slow=MS]]): when the first text arrives.
+4. /health: a fixed number of GET requests from a few Python threads (one connection
    per request, as the proxy closes them), plus wrk if it is installed.
-4. VmRSS/VmHWM of proxy and simulator from /proc/PID/status: idle after start, after the
+5. VmRSS/VmHWM of proxy and simulator from /proc/PID/status: idle after start, after the
    chat runs, after the /health load; on-CPU time of both from /proc/PID/task/*/schedstat.
 
 Overhead = proxy p50 - direct p50 (and p95 - p95); ratio = proxy p50 / direct p50.
@@ -44,6 +46,7 @@ import gc
 import json
 import os
 import resource
+import shutil
 import socket
 import struct
 import subprocess
@@ -456,6 +459,8 @@ def main():
     parser.add_argument("--wrk-seconds", type=int, default=5, help="wrk run length if wrk is installed; 0: skip")
     parser.add_argument("--soak", type=int, default=100,
                         help="2 MiB non-streaming requests sent after the timed runs, for RSS growth (default 100)")
+    parser.add_argument("--slow-chunk-ms", type=int, default=40,
+                        help="chunk delay for the streaming-granularity check (default 40)")
     parser.add_argument("--quiet-wait", type=float, default=20,
                         help="before each size, wait up to this many seconds for the machine to be idle (default 20)")
     parser.add_argument("--max-other-load", type=float, default=0.15,
@@ -617,6 +622,25 @@ def main():
             print("\nsoak: %d x 2 MiB non-streaming; proxy VmRSS (kB) after n requests: %s" % (
                 args.soak, ", ".join("%d: %d" % t for t in rss_trace)), flush=True)
 
+        # Streaming granularity: with a slow Lingma, when does the client see text?
+        marker = " [[sim:slow=%d]] [[sim:large=512]]" % args.slow_chunk_ms
+        plain = bodies.minimal_body(1024, stream=True)
+        plain["messages"][0]["content"] += marker
+        tooled = bodies.claude_code_body(47 * 1024, stream=True)
+        tooled["messages"][-1]["content"][0]["content"] += marker
+        granularity = {}
+        for label, body in (("no tools", plain), ("21 tools", tooled)):
+            budget.check()
+            sample, response, _ = http_post(proxy.port, "/v1/messages", json.dumps(body).encode(), budget, True)
+            granularity[label] = {"first_ms": ms(sample["first"]), "done_ms": ms(sample["done"]),
+                                  "deltas": response.count(b"event: content_block_delta")}
+        results["granularity"] = {"slow_chunk_ms": args.slow_chunk_ms, "results": granularity}
+        print("\nstreaming with a slow Lingma (512-byte reply in 64-char chunks, %d ms before each chunk):"
+              % args.slow_chunk_ms)
+        for label, g in granularity.items():
+            print("  %-9s first content delta %7.1f ms, complete %7.1f ms, %d deltas" % (
+                label, g["first_ms"], g["done_ms"], g["deltas"]), flush=True)
+
         # /health
         budget.check()
         wait_quiet(args.quiet_wait)
@@ -638,7 +662,7 @@ def main():
               "p95 %.2f ms, %d failures; proxy CPU %.0f us/request; client used %.0f%% of a core" % (
                   done, args.health_threads, health["rps"], health["p50_ms"], health["p95_ms"], failures,
                   health["proxy_cpu_us_per_request"], 100 * health["client_cpu_share"]))
-        if args.wrk_seconds > 0 and shutil_which("wrk"):
+        if args.wrk_seconds > 0 and shutil.which("wrk"):
             for connections in (4, 50):
                 budget.check()
                 c0 = proc_cpu_ns(proxy.pid)
@@ -720,11 +744,6 @@ def print_markdown(results):
             name, s["stream_byte"]["p50"], s["stream_conn"]["p50"], s["direct_new"]["p50"],
             s["direct_set_model_rtt"]["p50"], s["proxy_cpu_ms_per_request"], s["sim_cpu_ms_per_turn"],
             100 * s["other_load_share"]))
-
-
-def shutil_which(name):
-    import shutil
-    return shutil.which(name)
 
 
 def fmt(d):
