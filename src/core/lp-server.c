@@ -272,13 +272,44 @@ early_handler (SoupServer        *soup,
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), collector);
 }
 
+typedef struct
+{
+  LpRequestRecord *record;
+  GStrv            names;
+  GStrv            values;
+  GBytes          *body;
+} LpPendingRecord;
+
+static gboolean
+record_request_now (gpointer data)
+{
+  LpPendingRecord *pending = data;
+
+  lp_request_record_set_request (pending->record,
+                                 (const char * const *) pending->names,
+                                 (const char * const *) pending->values,
+                                 g_bytes_get_data (pending->body, NULL),
+                                 g_bytes_get_size (pending->body));
+
+  g_object_unref (pending->record);
+  g_strfreev (pending->names);
+  g_strfreev (pending->values);
+  g_bytes_unref (pending->body);
+  g_free (pending);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Redacting and capping a large body takes milliseconds; it waits until
+ * the request itself is on its way to Lingma. */
 static void
 record_request (LpRequestRecord    *record,
                 SoupMessageHeaders *headers,
                 GBytes             *body)
 {
-  g_autoptr(GPtrArray) names = g_ptr_array_new ();
-  g_autoptr(GPtrArray) values = g_ptr_array_new ();
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) values = g_strv_builder_new ();
+  LpPendingRecord *pending = g_new0 (LpPendingRecord, 1);
   SoupMessageHeadersIter iter;
   const char *name;
   const char *value;
@@ -286,16 +317,15 @@ record_request (LpRequestRecord    *record,
   soup_message_headers_iter_init (&iter, headers);
   while (soup_message_headers_iter_next (&iter, &name, &value))
     {
-      g_ptr_array_add (names, (gpointer) name);
-      g_ptr_array_add (values, (gpointer) value);
+      g_strv_builder_add (names, name);
+      g_strv_builder_add (values, value);
     }
-  g_ptr_array_add (names, NULL);
-  g_ptr_array_add (values, NULL);
 
-  lp_request_record_set_request (record,
-                                 (const char * const *) names->pdata,
-                                 (const char * const *) values->pdata,
-                                 g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  pending->record = g_object_ref (record);
+  pending->names = g_strv_builder_end (names);
+  pending->values = g_strv_builder_end (values);
+  pending->body = g_bytes_ref (body);
+  g_idle_add_full (G_PRIORITY_LOW, record_request_now, pending, NULL);
 }
 
 static void
