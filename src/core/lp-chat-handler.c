@@ -159,9 +159,13 @@ client_gone (LpChatExchange *ex)
   lp_request_record_finish (ex->record, 499, "the client closed the connection");
   g_cancellable_cancel (ex->cancellable);
 
-  /* Cancelling sends session/cancel and deletes the session. */
+  /* Cancelling sends session/cancel and deletes the session; its
+   * "failed" signal has nothing left to tell this exchange. */
   if (ex->run != NULL)
-    lp_chat_run_cancel (ex->run);
+    {
+      g_signal_handlers_disconnect_by_data (ex->run, ex);
+      lp_chat_run_cancel (ex->run);
+    }
 
   if (ex->msg != NULL)
     soup_server_message_set_status (ex->msg, 499, "Client Closed Request");
