@@ -496,6 +496,7 @@ typedef struct
   LpConfig          *config;
   GPtrArray         *candidates;
   LpDiscoveryResult *result;
+  gboolean           check_pids;
 } Resolver;
 
 static int
@@ -560,7 +561,7 @@ find_info (Resolver    *resolver,
         }
       else if (!lp_discovery_parse_info (contents, &info, &local_error))
         reason = g_strdup (local_error->message);
-      else if (info.pid > 0 && !lp_discovery_pid_alive (info.pid))
+      else if (resolver->check_pids && info.pid > 0 && !lp_discovery_pid_alive (info.pid))
         reason = g_strdup_printf ("Lingma process %" G_GINT64_FORMAT " is not running", info.pid);
       else if (want_pipe && *info.pipe == '\0')
         reason = g_strdup ("names no ipcServerPath");
@@ -683,6 +684,14 @@ resolve_pipe (Resolver            *resolver,
   return TRUE;
 }
 
+/* Inside Flatpak the process ids of the host are not visible, so a live
+ * Lingma would look dead: its pid cannot be checked from there. */
+static gboolean
+in_sandbox (char **env)
+{
+  return is_set (g_environ_getenv (env, "FLATPAK_ID"));
+}
+
 static GPtrArray *
 candidates_from_env (LpPlatform          platform,
                      const char * const *envp)
@@ -691,6 +700,11 @@ candidates_from_env (LpPlatform          platform,
   const char *override = g_environ_getenv (env, "LINGMA_SHARED_CLIENT_INFO");
   const char *home = g_environ_getenv (env, "HOME");
   const char *xdg = g_environ_getenv (env, "XDG_CONFIG_HOME");
+
+  /* Flatpak points XDG_CONFIG_HOME into the app's own directory; Lingma
+   * writes its info file under the host's. */
+  if (in_sandbox (env))
+    xdg = g_environ_getenv (env, "HOST_XDG_CONFIG_HOME");
 
   if (is_set (override))
     {
@@ -743,6 +757,7 @@ lp_discover_for_platform (LpConfig            *config,
   resolver = (Resolver) {
     .config = config,
     .candidates = candidates,
+    .check_pids = !in_sandbox ((char **) envp),
     .result = result,
   };
 

@@ -514,6 +514,37 @@ test_shared_client_info (Fixture       *fixture,
   }
 }
 
+/* Inside Flatpak: the host's config dir, and no pid check (other pid
+ * namespace). */
+static void
+test_flatpak (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autofree char *contents = g_strdup_printf ("{\"websocketPort\": 3333, \"pid\": %" G_GINT64_FORMAT "}",
+                                               dead_pid ());
+  g_autofree char *host_config = g_build_filename (fixture->home, "host-config", NULL);
+  g_autofree char *app_config = g_build_filename (fixture->home, ".var/app/x/config", NULL);
+  g_autofree char *info = write_home_file (fixture, "host-config/Lingma/SharedClientCache/.info.json", contents);
+  g_autofree char *host_xdg = g_strdup_printf ("HOST_XDG_CONFIG_HOME=%s", host_config);
+  g_autofree char *app_xdg = g_strdup_printf ("XDG_CONFIG_HOME=%s", app_config);
+  const char *argv[] = { "lingma-ipc-proxy", NULL };
+  g_auto(GStrv) sandbox = make_env (fixture, "FLATPAK_ID=io.github.LingmaIpcProxy", host_xdg, app_xdg, NULL);
+  g_auto(GStrv) host = make_env (fixture, host_xdg + 5, NULL);
+  g_autoptr(LpConfig) config = load_config (argv, (const char * const *) host);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LpDiscoveryResult) found = lp_discover (config, (const char * const *) sandbox, &error);
+  g_autoptr(LpDiscoveryResult) skipped = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->endpoint, ==, "ws://127.0.0.1:3333/");
+  g_assert_cmpstr (found->info_path, ==, info);
+
+  /* The same file on the host, where the pid can be checked: it is dead. */
+  skipped = lp_discover (config, (const char * const *) host, &error);
+  g_assert_null (skipped);
+  g_assert_error (error, LP_ERROR, LP_ERROR_UNAVAILABLE);
+}
+
 static void
 test_dead_pid_skipped (Fixture       *fixture,
                        gconstpointer  data)
@@ -759,6 +790,7 @@ main (int   argc,
   g_test_add_func ("/discovery/pid-alive", test_pid_alive);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/discovery/flatpak", test_flatpak);
   ADD ("/discovery/precedence", test_precedence);
   ADD ("/discovery/shared-client-info", test_shared_client_info);
   ADD ("/discovery/dead-pid-skipped", test_dead_pid_skipped);
