@@ -12,97 +12,12 @@
 
 #include "lp-discovery.h"
 #include "lp-error.h"
+#include "test-home.h"
 
 #define PIPE_BF0F32 "\\\\.\\pipe\\lingma-bf0f32"
 
 /* A temporary directory that is the cwd and holds HOME, so only the info
  * files a test writes exist. */
-typedef struct
-{
-  char *dir;
-  char *home;
-  char *old_cwd;
-} Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          rm_rf (child);
-        }
-    }
-  g_remove (path);
-}
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("test-discovery-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->home = g_build_filename (fixture->dir, "home", NULL);
-  g_assert_cmpint (g_mkdir (fixture->home, 0700), ==, 0);
-  fixture->old_cwd = g_get_current_dir ();
-  g_assert_cmpint (g_chdir (fixture->dir), ==, 0);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  g_assert_cmpint (g_chdir (fixture->old_cwd), ==, 0);
-  rm_rf (fixture->dir);
-  g_free (fixture->dir);
-  g_free (fixture->home);
-  g_free (fixture->old_cwd);
-}
-
-/* "HOME=<fixture home>" followed by the given NAME=VALUE strings. */
-static GStrv
-make_env (Fixture    *fixture,
-          const char *first,
-          ...)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autofree char *home = g_strdup_printf ("HOME=%s", fixture->home);
-  va_list args;
-
-  g_strv_builder_add (builder, home);
-  va_start (args, first);
-  for (const char *s = first; s != NULL; s = va_arg (args, const char *))
-    g_strv_builder_add (builder, s);
-  va_end (args);
-
-  return g_strv_builder_end (builder);
-}
-
-/* Writes @contents under HOME and returns the full path. */
-static char *
-write_home_file (Fixture    *fixture,
-                 const char *relative,
-                 const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-  char *path = g_build_filename (fixture->home, relative, NULL);
-  g_autofree char *parent = g_path_get_dirname (path);
-
-  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-
-  return path;
-}
-
 static LpConfig *
 load_config (const char * const *argv,
              const char * const *envp)
